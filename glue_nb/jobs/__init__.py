@@ -1,0 +1,1 @@
+"""Job kinds: notebooks (papermill) and crawls (catalog)."""

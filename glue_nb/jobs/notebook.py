@@ -1,0 +1,387 @@
+"""Run one notebook job with papermill: parameters in, executed notebook and a result out.
+
+The function here is all an executor calls (:func:`execute_notebook_job`); it needs no store, so
+it runs unchanged in a thread of the owning process or on a Dask worker. Failure modes map to
+Glue's job-run states as recorded in papermill's behaviour notes:
+
+- a cell raises (or ``sys.exit(1)``)  → FAILED, ``"<ename>: <evalue> (cell N)"``, traceback kept;
+- the kernel dies                    → FAILED, saying the kernel died;
+- the run's Timeout passes            → TIMEOUT, the kernel is killed;
+- the run is stopped                  → STOPPED, the kernel is killed;
+- ``sys.exit(0)``                     → SUCCEEDED (papermill treats it as a normal end);
+- a parameter value that does not fit the type of its default → FAILED before anything runs.
+
+A cell tagged ``raises-exception`` that raises still fails the job, as under plain papermill.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import logging
+import os
+import re
+import shutil
+import signal
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from glue_nb.jobs.spec import JobResult, JobSpec
+from glue_nb.model import parameter_name
+from glue_nb.runtime import CONTEXT_ENV
+
+__all__ = ["ParameterError", "coerce_parameters", "execute_notebook_job", "start_kernel"]
+
+log = logging.getLogger(__name__)
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+INJECTED = ("WORKFLOW_NAME", "WORKFLOW_RUN_ID", "JOB_NAME", "JOB_RUN_ID")
+CONTEXT_TAG = "glue-nb-context"
+
+
+class ParameterError(ValueError):
+    """An argument cannot be given to the notebook (wrong type for the parameter's default)."""
+
+
+class _Stopped(Exception):
+    def __init__(self, state: str, message: str) -> None:
+        super().__init__(message)
+        self.state, self.message = state, message
+
+
+# -- parameters ---------------------------------------------------------------------------------
+def _literal(source: str) -> Any:
+    try:
+        return ast.literal_eval(source)
+    except (ValueError, SyntaxError):
+        return None
+
+
+def _coerce(name: str, raw: str, default: Any, key: str) -> Any:
+    def bad(kind: str) -> ParameterError:
+        return ParameterError(
+            f"parameter {name!r} expects {kind} (its default is {default!r}); "
+            f"argument {key!r} has value {raw!r}, which is not a valid {kind}"
+        )
+
+    if isinstance(default, bool):
+        lowered = raw.strip().lower()
+        if lowered in ("true", "1", "yes", "y", "on"):
+            return True
+        if lowered in ("false", "0", "no", "n", "off"):
+            return False
+        raise bad("bool (true/false)")
+    if isinstance(default, int):
+        try:
+            return int(raw.strip())
+        except ValueError:
+            raise bad("int")
+    if isinstance(default, float):
+        try:
+            return float(raw.strip())
+        except ValueError:
+            raise bad("float")
+    if isinstance(default, (list, dict, tuple)):
+        for parse in (json.loads, ast.literal_eval):
+            try:
+                value = parse(raw)
+            except (ValueError, SyntaxError):
+                continue
+            if isinstance(value, type(default)):
+                return value
+        raise bad(type(default).__name__)
+    return raw
+
+
+def coerce_parameters(nb: Any, arguments: dict[str, str]) -> dict[str, Any]:
+    """Glue arguments → notebook parameters, typed after the ``parameters`` cell's defaults.
+
+    ``--name`` becomes ``name``; keys that are not Python identifiers (Glue's own special
+    parameters such as ``--enable-metrics``) are not injected.
+    """
+    from papermill.inspection import _infer_parameters
+
+    defaults = {p.name: _literal(p.default) for p in _infer_parameters(nb)}
+    params: dict[str, Any] = {}
+    for key, raw in arguments.items():
+        name = parameter_name(key)
+        if not name.isidentifier():
+            continue
+        params[name] = _coerce(name, raw, defaults[name], key) if name in defaults else raw
+    return params
+
+
+# -- kernels ------------------------------------------------------------------------------------
+def start_kernel(kernel_name: str, cwd: str | None, attempts: int = 3) -> Any:
+    """Start an async kernel on IPC sockets in a private folder: simultaneous starts never collide.
+
+    jupyter_client picks TCP ports in the parent process, which races when many kernels start at
+    once (several jobs, runs or processes); unique IPC socket paths cannot collide. A failed
+    start is retried.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    last: Exception | None = None
+    for attempt in range(attempts):
+        sockdir = tempfile.mkdtemp(prefix="gnb-")
+        km = AsyncKernelManager(
+            kernel_name=kernel_name, transport="ipc", ip=os.path.join(sockdir, "k")
+        )
+        km._glue_nb_sockdir = sockdir  # type: ignore[attr-defined]
+        try:
+            run_sync(km.start_kernel)(cwd=cwd)
+            return km
+        except Exception as exc:  # a start that failed: clean up, retry with new sockets
+            last = exc
+            _shutdown(km)
+            time.sleep(0.2 * (attempt + 1))
+    raise RuntimeError(
+        f"kernel {kernel_name!r} could not be started after {attempts} tries: {last}"
+    )
+
+
+def _kernel_pid(km: Any) -> int | None:
+    process = getattr(getattr(km, "provisioner", None), "process", None)
+    return getattr(process, "pid", None)
+
+
+def _kill(km: Any) -> None:
+    pid = _kernel_pid(km)
+    if pid:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def _shutdown(km: Any) -> None:
+    from jupyter_core.utils import run_sync
+
+    try:
+        if km.has_kernel:
+            run_sync(km.shutdown_kernel)(now=True)
+    except Exception:  # the kernel may be dead already
+        _kill(km)
+    finally:
+        shutil.rmtree(getattr(km, "_glue_nb_sockdir", ""), ignore_errors=True)
+
+
+# -- notebook preparation -----------------------------------------------------------------------
+def _context_cell(spec: JobSpec, updates_path: str, cwd: str | None) -> Any:
+    import nbformat
+
+    context = {
+        "workflow_name": spec.workflow_name,
+        "workflow_run_id": spec.workflow_run_id,
+        "job_name": spec.job_name,
+        "job_run_id": spec.job_run_id,
+        "run_properties": spec.run_properties,
+        "updates_path": updates_path,
+    }
+    lines = [
+        "# glue-nb job context (inserted by glue-nb, read by glue_nb.runtime)",
+        "import os as _os",
+        f"_os.environ[{CONTEXT_ENV!r}] = {json.dumps(context)!r}",
+    ]
+    if cwd:
+        lines.append(f"_os.chdir({cwd!r})")
+    lines.append("del _os")
+    cell = nbformat.v4.new_code_cell("\n".join(lines))
+    cell.metadata["tags"] = [CONTEXT_TAG]
+    cell.metadata["jupyter"] = {"source_hidden": True}
+    return cell
+
+
+def _prepare(spec: JobSpec, nb: Any, updates_path: str, cwd: str | None) -> tuple[Any, list[int]]:
+    """Parameterize ``nb``; returns it and the indexes of the cells glue-nb and papermill added."""
+    from papermill.parameterize import parameterize_notebook
+    from papermill.utils import find_first_tagged_cell_index
+
+    params = coerce_parameters(nb, spec.arguments)
+    params.update(
+        WORKFLOW_NAME=spec.workflow_name,
+        WORKFLOW_RUN_ID=spec.workflow_run_id,
+        JOB_NAME=spec.job_name,
+        JOB_RUN_ID=spec.job_run_id,
+    )
+    nb = parameterize_notebook(nb, params, kernel_name=spec.kernel_name)
+    injected = find_first_tagged_cell_index(nb, "injected-parameters")
+    nb.cells.insert(max(injected, 0), _context_cell(spec, updates_path, cwd))
+    return nb, [max(injected, 0), max(injected, 0) + 1]
+
+
+def _error_from(exc: Exception, inserted: list[int]) -> tuple[str, dict[str, Any]]:
+    """Glue's ErrorMessage and the detail kept with the run; cells are counted as in the
+    user's notebook (the cells glue-nb inserted are not counted)."""
+    ename = getattr(exc, "ename", type(exc).__name__)
+    evalue = getattr(exc, "evalue", str(exc))
+    traceback = getattr(exc, "traceback", None) or []
+    cell_index = getattr(exc, "cell_index", None)
+    detail: dict[str, Any] = {
+        "ename": ename,
+        "evalue": evalue,
+        "traceback": _ANSI.sub("", "\n".join(traceback)),
+        "exec_count": getattr(exc, "exec_count", None),
+    }
+    where = ""
+    if isinstance(cell_index, int):
+        original = cell_index - sum(1 for i in inserted if i < cell_index)
+        detail["cell_index"] = original
+        detail["output_cell_index"] = cell_index
+        where = f" (cell {original + 1})"
+    return f"{ename}: {evalue}{where}"[:2048], detail
+
+
+# -- the job ------------------------------------------------------------------------------------
+def execute_notebook_job(
+    spec: JobSpec,
+    should_stop: Callable[[], bool] | None = None,
+    *,
+    kernel_factory: Callable[[str, str | None], Any] | None = None,
+) -> JobResult:
+    """Execute ``spec``'s notebook with papermill and describe how it ended.
+
+    ``should_stop`` is polled while the notebook runs; when it returns true the kernel is killed
+    and the run ends STOPPED. ``kernel_factory(kernel_name, cwd)`` returns a started
+    ``KernelManager`` (the warm pool plugs in here); by default a fresh kernel is started.
+    """
+    import papermill
+    from papermill.iorw import load_notebook_node
+
+    logging.getLogger("papermill").setLevel(logging.ERROR)
+
+    started = time.time()
+    result = JobResult(
+        spec.job_run_id, "FAILED", started, started, output_location=spec.output_path
+    )
+    workdir = tempfile.mkdtemp(prefix="gnb-job-")
+    updates_path = os.path.join(workdir, "run_properties.json")
+    km = None
+    stop_reason: list[_Stopped] = []
+    finished = threading.Event()
+    try:
+        try:
+            nb = load_notebook_node(spec.notebook)
+        except Exception as exc:
+            raise _Stopped("FAILED", f"notebook {spec.notebook!r} cannot be read: {exc}")
+        cwd = spec.cwd or (None if "://" in spec.notebook else str(Path(spec.notebook).parent))
+        kernel_name = (
+            spec.kernel_name or (nb.metadata.get("kernelspec") or {}).get("name") or "python3"
+        )
+        try:
+            nb, inserted = _prepare(spec, nb, updates_path, cwd)
+        except ParameterError as exc:
+            raise _Stopped("FAILED", f"InvalidParameter: {exc}")
+        _make_parent(spec.output_path)
+        if spec.log_path:
+            _make_parent(spec.log_path)
+        try:
+            km = (kernel_factory or start_kernel)(kernel_name, cwd)
+        except Exception as exc:
+            raise _Stopped("FAILED", f"KernelStartError: {exc}")
+
+        def watch() -> None:
+            deadline = started + spec.timeout_seconds if spec.timeout_seconds else None
+            while not finished.wait(0.1):
+                if should_stop is not None and should_stop():
+                    stop_reason.append(_Stopped("STOPPED", "Job run stopped on request"))
+                elif deadline is not None and time.time() >= deadline:
+                    stop_reason.append(
+                        _Stopped("TIMEOUT", f"Job run timed out after {_duration(spec)}")
+                    )
+                else:
+                    continue
+                _kill(km)
+                return
+
+        _write(nb, spec.output_path)  # kept even if the kernel is killed before the end
+        watcher = threading.Thread(target=watch, name=f"glue-nb-watch-{spec.job_run_id[:12]}")
+        watcher.daemon = True
+        watcher.start()
+        out_fh = open(spec.log_path + ".stdout.txt", "w") if spec.log_path else None  # noqa: SIM115
+        err_fh = open(spec.log_path + ".stderr.txt", "w") if spec.log_path else None  # noqa: SIM115
+        try:
+            papermill.execute_notebook(
+                nb,
+                spec.output_path,
+                parameters=None,
+                kernel_name=kernel_name,
+                progress_bar=False,
+                request_save_on_cell_execute=False,
+                autosave_cell_every=10,
+                stdout_file=out_fh,
+                stderr_file=err_fh,
+                cwd=cwd,
+                km=km,
+            )
+            result.state = "SUCCEEDED"
+        except Exception as exc:
+            if stop_reason:
+                raise stop_reason[0]
+            if type(exc).__name__ == "DeadKernelError":
+                raise _Stopped(
+                    "FAILED", f"KernelDied: the kernel died while the notebook ran ({exc})"
+                )
+            result.error_message, result.error_detail = _error_from(exc, inserted)
+        finally:
+            finished.set()
+            for fh in (out_fh, err_fh):
+                if fh is not None:
+                    fh.close()
+    except _Stopped as stop:
+        result.state, result.error_message = stop.state, stop.message
+        if result.error_detail is None:
+            result.error_detail = {"ename": stop.state, "evalue": stop.message}
+    except Exception as exc:  # a bug or an I/O error: the job fails, never the engine
+        log.exception("job run %s failed outside the notebook", spec.job_run_id)
+        result.state, result.error_message = "FAILED", f"{type(exc).__name__}: {exc}"[:2048]
+    finally:
+        finished.set()
+        if km is not None:
+            _shutdown(km)
+        try:
+            with open(updates_path, encoding="utf-8") as fh:
+                result.property_updates = {str(k): str(v) for k, v in json.load(fh).items()}
+        except (OSError, ValueError):
+            pass
+        shutil.rmtree(workdir, ignore_errors=True)
+    result.completed_on = time.time()
+    if spec.log_path:
+        result.log_location = spec.log_path
+    if not _exists(spec.output_path):
+        result.output_location = None
+    return result
+
+
+def _duration(spec: JobSpec) -> str:
+    seconds = spec.timeout_seconds or 0
+    if seconds < 60:
+        return f"{seconds:g} seconds (Timeout {seconds / 60:.3g} minutes)"
+    return f"{seconds / 60:g} minutes"
+
+
+def _write(nb: Any, location: str) -> None:
+    from papermill.iorw import write_ipynb
+
+    write_ipynb(nb, location)
+
+
+def _make_parent(location: str) -> None:
+    if "://" not in location:
+        Path(location).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _exists(location: str) -> bool:
+    if "://" not in location:
+        return os.path.exists(location)
+    try:
+        import fsspec
+
+        fs, path = fsspec.core.url_to_fs(location)
+        return bool(fs.exists(path))
+    except Exception:
+        return True

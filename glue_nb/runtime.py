@@ -1,0 +1,118 @@
+"""What a job notebook imports: its run context and the workflow run's properties.
+
+Inside a job started by glue-nb, the kernel's environment carries the job's context
+(``GLUE_NB_JOB_CONTEXT``, set by a cell glue-nb inserts). Run properties then come from the
+snapshot taken when the job started, merged with the job's own updates; updates are written to a
+file the executor hands back to the engine, which merges them into the run when the job ends. No
+store access is needed, so the same notebook works on a Dask worker on another host.
+
+Run on its own (interactively, or with plain papermill), there is no context: properties live in
+memory for the session, so a notebook still runs top to bottom with its parameter defaults.
+
+    from glue_nb import runtime
+    period = runtime.get_run_properties().get("period", "2026-10")
+    runtime.put_run_properties(rows_in=1200)        # values are stored as strings
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "CONTEXT_ENV",
+    "JobContext",
+    "context",
+    "get_run_properties",
+    "in_workflow",
+    "put_run_properties",
+]
+
+CONTEXT_ENV = "GLUE_NB_JOB_CONTEXT"
+
+
+@dataclass
+class JobContext:
+    """Where a running job sits: its workflow run, its job run, and its properties snapshot."""
+
+    workflow_name: str | None
+    workflow_run_id: str | None
+    job_name: str | None
+    job_run_id: str | None
+    run_properties: dict[str, str] = field(default_factory=dict)
+    updates_path: str | None = None
+
+    def updates(self) -> dict[str, str]:
+        """The property updates this job has made so far."""
+        if not self.updates_path or not os.path.exists(self.updates_path):
+            return {}
+        with open(self.updates_path, encoding="utf-8") as fh:
+            data = json.load(fh)
+        return {str(k): str(v) for k, v in data.items()}
+
+    def properties(self) -> dict[str, str]:
+        """The snapshot merged with this job's own updates."""
+        return {**self.run_properties, **self.updates()}
+
+    def record(self, updates: Mapping[str, str]) -> None:
+        """Upsert ``updates`` into this job's update file (atomically)."""
+        merged = {**self.updates(), **updates}
+        if self.updates_path is None:
+            self.run_properties.update(updates)
+            return
+        path = Path(self.updates_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".props-")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(merged, fh)
+        os.replace(tmp, path)
+
+
+_standalone = JobContext(None, None, None, None)
+
+
+def context() -> JobContext | None:
+    """The job context glue-nb set for this kernel, or ``None`` when run on its own."""
+    raw = os.environ.get(CONTEXT_ENV)
+    if not raw:
+        return None
+    data = json.loads(raw)
+    return JobContext(
+        workflow_name=data.get("workflow_name"),
+        workflow_run_id=data.get("workflow_run_id"),
+        job_name=data.get("job_name"),
+        job_run_id=data.get("job_run_id"),
+        run_properties=dict(data.get("run_properties") or {}),
+        updates_path=data.get("updates_path"),
+    )
+
+
+def in_workflow() -> bool:
+    """True when this notebook runs as a job of a workflow run."""
+    ctx = context()
+    return ctx is not None and ctx.workflow_run_id is not None
+
+
+def get_run_properties() -> dict[str, str]:
+    """The workflow run's properties as this job sees them (a copy)."""
+    ctx = context()
+    return (ctx or _standalone).properties()
+
+
+def put_run_properties(
+    properties: Mapping[str, Any] | None = None, **kwargs: Any
+) -> dict[str, str]:
+    """Upsert run properties; values are converted with ``str``. Returns all properties."""
+    updates = {**(properties or {}), **kwargs}
+    for key in updates:
+        if not isinstance(key, str) or not 1 <= len(key) <= 255:
+            raise ValueError(f"run property names must be strings of 1-255 characters, got {key!r}")
+    as_strings = {k: v if isinstance(v, str) else str(v) for k, v in updates.items()}
+    ctx = context() or _standalone
+    ctx.record(as_strings)
+    return ctx.properties()
