@@ -1,3 +1,25 @@
-"""glue-nb: AWS Glue Workflows for Jupyter (public names are re-exported here)."""
+"""glue-nb: AWS Glue Workflows for Jupyter.
+
+Jobs are parameterized notebooks run by papermill, crawlers fill a local Data Catalog, triggers
+chain them into workflows; every run is recorded in an embedded store. Build workflows with the
+fluent API (``Workflow``, ``NotebookJob``, ``Crawler``) or with ``client()``, Glue's own API.
+"""
+
+from glue_nb.builder import Action, Crawler, NotebookJob, Workflow
+from glue_nb.client import GlueClient, client
+from glue_nb.exceptions import GlueNbError
+from glue_nb.run import Run
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "Action",
+    "Crawler",
+    "GlueClient",
+    "GlueNbError",
+    "NotebookJob",
+    "Run",
+    "Workflow",
+    "__version__",
+    "client",
+]

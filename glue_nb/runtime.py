@@ -46,6 +46,7 @@ class JobContext:
     job_run_id: str | None
     run_properties: dict[str, str] = field(default_factory=dict)
     updates_path: str | None = None
+    home: str | None = None
 
     def updates(self) -> dict[str, str]:
         """The property updates this job has made so far."""
@@ -89,6 +90,7 @@ def context() -> JobContext | None:
         job_run_id=data.get("job_run_id"),
         run_properties=dict(data.get("run_properties") or {}),
         updates_path=data.get("updates_path"),
+        home=data.get("home"),
     )
 
 

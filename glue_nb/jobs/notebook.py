@@ -181,6 +181,7 @@ def _context_cell(spec: JobSpec, updates_path: str, cwd: str | None) -> Any:
         "job_run_id": spec.job_run_id,
         "run_properties": spec.run_properties,
         "updates_path": updates_path,
+        "home": spec.home,
     }
     lines = [
         "# glue-nb job context (inserted by glue-nb, read by glue_nb.runtime)",

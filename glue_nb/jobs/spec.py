@@ -29,6 +29,7 @@ class JobSpec:
     kernel_name: str | None = None
     cwd: str | None = None  # the kernel's working directory (default: the notebook's folder)
     run_properties: dict[str, str] = field(default_factory=dict)
+    home: str | None = None  # the glue-nb home of the run (for glue_nb.client() in the job)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

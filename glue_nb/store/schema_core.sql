@@ -59,7 +59,7 @@ CREATE TABLE IF NOT EXISTS job_runs (
     output_location  TEXT,
     log_location     TEXT,
     property_updates TEXT,                    -- JSON {str: str} merged into the run at the end
-    copied_from      TEXT                     -- resume: the job run this row was copied from
+    owner            TEXT                     -- JSON owner of a job run started outside a workflow
 );
 CREATE INDEX IF NOT EXISTS job_runs_by_job ON job_runs(job_name, started_on);
 CREATE INDEX IF NOT EXISTS job_runs_by_run ON job_runs(workflow_run_id);

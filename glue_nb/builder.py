@@ -1,0 +1,521 @@
+"""The fluent API: build a workflow in a few readable lines; it produces Glue-shaped definitions.
+
+    import glue_nb as gn
+    dedupe = gn.NotebookJob("De-duplicate", "notebooks/jobs/dedupe.ipynb")
+    phones = gn.NotebookJob("Fix phone numbers", "notebooks/jobs/fix_phones.ipynb",
+                            parameters={"country": "US"})
+    report = gn.NotebookJob("Month-close report", "notebooks/jobs/report.ipynb")
+    wf = (gn.Workflow("month-close", default_run_properties={"period": "2026-10"})
+            .on_schedule("Month-close1", "cron(0 6 1 * ? *)")
+            .run(dedupe, phones)
+            .when_all_succeeded("Fix/De-dupe succeeded")
+            .run(report))
+    run = wf.start(); run.wait(); run.table()
+
+A workflow keeps a *cursor*: the jobs and crawlers the last ``run`` started. ``when_*`` opens a
+conditional trigger watching the cursor (or the nodes given with ``after``), and the next ``run``
+adds that trigger's actions. ``deploy`` writes everything in one transaction through the same code
+as ``glue_nb.client()``, so a workflow built here can be inspected and changed with the client and
+vice versa; ``Workflow.load`` reads a stored one back.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Union
+
+from glue_nb.exceptions import InvalidInputException
+from glue_nb.states import WATCHABLE_CRAWL_STATES, WATCHABLE_JOB_STATES
+
+if TYPE_CHECKING:
+    from glue_nb.client import GlueClient
+    from glue_nb.run import Run
+
+__all__ = ["NotebookJob", "Crawler", "Action", "Workflow"]
+
+
+def _arguments(parameters: Mapping[str, Any] | None) -> dict[str, str]:
+    """Notebook parameters → Glue arguments (``--name`` keys, string values)."""
+    out = {}
+    for key, value in (parameters or {}).items():
+        name = key if key.startswith("--") else f"--{key}"
+        out[name] = value if isinstance(value, str) else _to_text(value)
+    return out
+
+
+def _to_text(value: Any) -> str:
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, dict, tuple)):
+        return json.dumps(value)
+    return str(value)
+
+
+@dataclass(frozen=True)
+class NotebookJob:
+    """A job: a parameterized notebook. ``parameters`` become the job's DefaultArguments."""
+
+    name: str
+    notebook: str | os.PathLike[str]
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    description: str | None = None
+    max_retries: int = 0
+    timeout: float | None = None  # minutes (fractions allowed)
+    max_concurrent_runs: int = 1
+    queue_runs: bool = False  # JobRunQueuingEnabled: wait for a slot instead of failing
+    kernel_name: str | None = None
+
+    def __post_init__(self) -> None:
+        path = str(self.notebook)
+        if "://" not in path and not Path(path).is_absolute():
+            object.__setattr__(self, "notebook", str(Path(path).absolute()))
+
+    def to_request(self) -> dict[str, Any]:
+        """The CreateJob request for this job."""
+        command: dict[str, Any] = {"Name": "notebook", "ScriptLocation": str(self.notebook)}
+        if self.kernel_name:
+            command["KernelName"] = self.kernel_name
+        request: dict[str, Any] = {
+            "Name": self.name,
+            "Command": command,
+            "DefaultArguments": _arguments(self.parameters),
+            "MaxRetries": self.max_retries,
+            "ExecutionProperty": {"MaxConcurrentRuns": self.max_concurrent_runs},
+            "JobRunQueuingEnabled": self.queue_runs,
+        }
+        if self.timeout is not None:
+            request["Timeout"] = self.timeout
+        if self.description:
+            request["Description"] = self.description
+        return request
+
+    def with_arguments(self, timeout: float | None = None, **parameters: Any) -> Action:
+        """This job as a trigger action with its own arguments (and timeout)."""
+        return Action(self, _arguments(parameters), timeout)
+
+    @classmethod
+    def from_glue(cls, job: Mapping[str, Any]) -> NotebookJob:
+        """A stored Job dict back as a NotebookJob."""
+        params = {k[2:] if k.startswith("--") else k: v
+                  for k, v in job.get("DefaultArguments", {}).items()}  # fmt: skip
+        return cls(
+            name=job["Name"],
+            notebook=job["Command"]["ScriptLocation"],
+            parameters=params,
+            description=job.get("Description"),
+            max_retries=job.get("MaxRetries", 0),
+            timeout=job.get("Timeout"),
+            max_concurrent_runs=job.get("ExecutionProperty", {}).get("MaxConcurrentRuns", 1),
+            queue_runs=job.get("JobRunQueuingEnabled", False),
+            kernel_name=job["Command"].get("KernelName"),
+        )
+
+
+@dataclass(frozen=True)
+class Crawler:
+    """A crawler: scans data folders or URLs into tables of a catalog database."""
+
+    name: str
+    targets: Sequence[str | Mapping[str, Any]]
+    database: str
+    table_prefix: str | None = None
+    description: str | None = None
+    schema_change_policy: Mapping[str, str] | None = None
+    recrawl_policy: str | None = None
+    configuration: Mapping[str, Any] | str | None = None
+    catalog_targets: Sequence[Mapping[str, Any]] = ()
+
+    def to_request(self) -> dict[str, Any]:
+        """The CreateCrawler request for this crawler."""
+        import json
+
+        s3 = []
+        for target in self.targets:
+            item = {"Path": target} if isinstance(target, str) else dict(target)
+            path = item["Path"]
+            if "://" not in path and not Path(path).is_absolute():
+                item["Path"] = str(Path(path).absolute())
+            s3.append(item)
+        targets: dict[str, Any] = {"S3Targets": s3}
+        if self.catalog_targets:
+            targets["CatalogTargets"] = [dict(t) for t in self.catalog_targets]
+        request: dict[str, Any] = {"Name": self.name, "Targets": targets, "DatabaseName": self.database}
+        if self.table_prefix:
+            request["TablePrefix"] = self.table_prefix
+        if self.description:
+            request["Description"] = self.description
+        if self.schema_change_policy:
+            request["SchemaChangePolicy"] = dict(self.schema_change_policy)
+        if self.recrawl_policy:
+            request["RecrawlPolicy"] = {"RecrawlBehavior": self.recrawl_policy}
+        if self.configuration is not None:
+            config = self.configuration
+            request["Configuration"] = config if isinstance(config, str) else json.dumps(config)
+        return request
+
+    @classmethod
+    def from_glue(cls, crawler: Mapping[str, Any]) -> Crawler:
+        targets = crawler.get("Targets", {})
+        return cls(
+            name=crawler["Name"],
+            targets=[dict(t) for t in targets.get("S3Targets", [])],
+            database=crawler.get("DatabaseName", ""),
+            table_prefix=crawler.get("TablePrefix"),
+            description=crawler.get("Description"),
+            schema_change_policy=crawler.get("SchemaChangePolicy"),
+            recrawl_policy=(crawler.get("RecrawlPolicy") or {}).get("RecrawlBehavior"),
+            configuration=crawler.get("Configuration"),
+            catalog_targets=targets.get("CatalogTargets", []),
+        )
+
+
+@dataclass(frozen=True)
+class Action:
+    """A job or crawler as a trigger action, with per-action arguments and timeout."""
+
+    target: NotebookJob | Crawler
+    arguments: Mapping[str, str] = field(default_factory=dict)
+    timeout: float | None = None
+
+    def to_glue(self) -> dict[str, Any]:
+        if isinstance(self.target, Crawler):
+            return {"CrawlerName": self.target.name}
+        action: dict[str, Any] = {"JobName": self.target.name, "Arguments": dict(self.arguments)}
+        if self.timeout is not None:
+            action["Timeout"] = self.timeout
+        return action
+
+
+Node = Union[NotebookJob, Crawler, Action, str]
+
+
+class Workflow:
+    """A workflow under construction (or loaded from the store), built by chaining calls."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        description: str | None = None,
+        default_run_properties: Mapping[str, str] | None = None,
+        max_concurrent_runs: int | None = None,
+        home: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self.name = name
+        self.description = description
+        self.default_run_properties = dict(default_run_properties or {})
+        self.max_concurrent_runs = max_concurrent_runs
+        self.home = home
+        self.jobs: dict[str, NotebookJob] = {}
+        self.crawlers: dict[str, Crawler] = {}
+        self.triggers: dict[str, dict[str, Any]] = {}  # name -> Trigger dict (Glue shape)
+        self._cursor: list[str] = []  # names of the nodes the last run() started
+        self._open: str | None = None  # trigger that the next run() adds actions to
+
+    def __repr__(self) -> str:
+        return (
+            f"<glue_nb.Workflow {self.name!r}: {len(self.jobs)} jobs, {len(self.crawlers)} "
+            f"crawlers, {len(self.triggers)} triggers>"
+        )
+
+    # -- start triggers --------------------------------------------------------------------------
+    def on_demand(self, name: str | None = None) -> Workflow:
+        """Start runs on demand (the default when no start trigger is given)."""
+        return self._start_trigger({"Name": name or f"{self.name}: on demand", "Type": "ON_DEMAND"})
+
+    def on_schedule(self, name: str, schedule: str, *, active: bool = True) -> Workflow:
+        """Start runs on a Glue cron schedule, e.g. ``"cron(0 6 1 * ? *)"`` (UTC)."""
+        trigger = {"Name": name, "Type": "SCHEDULED", "Schedule": schedule}
+        return self._start_trigger(trigger, active=active)
+
+    def on_event(self, name: str, *, batch_size: int = 1, batch_window: int = 900) -> Workflow:
+        """Start runs when events arrive (batched as Glue's EventBatchingCondition)."""
+        trigger = {
+            "Name": name,
+            "Type": "EVENT",
+            "EventBatchingCondition": {"BatchSize": batch_size, "BatchWindow": batch_window},
+        }
+        return self._start_trigger(trigger)
+
+    def _start_trigger(self, trigger: dict[str, Any], active: bool = False) -> Workflow:
+        for existing in list(self.triggers.values()):
+            if existing["Type"] != "CONDITIONAL":
+                trigger["Actions"] = existing.get("Actions", [])
+                del self.triggers[existing["Name"]]
+        trigger.setdefault("Actions", [])
+        trigger["StartOnCreation"] = active and trigger["Type"] == "SCHEDULED"
+        self.triggers[trigger["Name"]] = trigger
+        self._open, self._cursor = trigger["Name"], []
+        return self
+
+    @property
+    def start_trigger(self) -> dict[str, Any] | None:
+        return next((t for t in self.triggers.values() if t["Type"] != "CONDITIONAL"), None)
+
+    # -- actions ---------------------------------------------------------------------------------
+    def run(
+        self,
+        *nodes: NotebookJob | Crawler | Action,
+        arguments: Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> Workflow:
+        """Add jobs/crawlers as actions of the open trigger (the start trigger at first).
+
+        ``arguments`` (notebook parameters) and ``timeout`` (minutes) apply to every job given
+        here; ``job.with_arguments(...)`` sets them for one job.
+        """
+        if not nodes:
+            raise InvalidInputException(f"Workflow {self.name!r}: run() needs at least one job or crawler")
+        if self._open is None:
+            if self.start_trigger is None:
+                self.on_demand()
+            else:
+                raise InvalidInputException(
+                    f"Workflow {self.name!r}: run() needs a trigger first; call when_all_succeeded() "
+                    "or another when_*() after the previous run()"
+                )
+        trigger = self.triggers[self._open or ""]
+        started = []
+        for node in nodes:
+            action = node if isinstance(node, Action) else Action(node)
+            if arguments or timeout is not None:
+                action = replace(
+                    action,
+                    arguments={**action.arguments, **_arguments(arguments)},
+                    timeout=timeout if timeout is not None else action.timeout,
+                )
+            self._add(action.target)
+            trigger["Actions"].append(action.to_glue())
+            started.append(action.target.name)
+        self._cursor, self._open = started, None
+        return self
+
+    def _add(self, target: NotebookJob | Crawler) -> None:
+        registry: dict[str, Any] = self.jobs if isinstance(target, NotebookJob) else self.crawlers
+        other: dict[str, Any] = self.crawlers if isinstance(target, NotebookJob) else self.jobs
+        if target.name in other:
+            raise InvalidInputException(
+                f"Workflow {self.name!r}: {target.name!r} is used as both a job and a crawler"
+            )
+        known = registry.get(target.name)
+        if known is not None and known != target:
+            raise InvalidInputException(
+                f"Workflow {self.name!r}: two different definitions named {target.name!r}; "
+                "reuse the same object (or give the second one another name)"
+            )
+        registry[target.name] = target
+
+    # -- conditions ------------------------------------------------------------------------------
+    def after(self, *nodes: Node) -> Workflow:
+        """Point the cursor at earlier nodes (for branches and fan-in)."""
+        self._cursor = [self._node_name(n) for n in nodes]
+        self._open = None
+        return self
+
+    def when(
+        self,
+        name: str | None,
+        conditions: Mapping[Node, str] | Iterable[tuple[Node, str]],
+        *,
+        logical: str = "AND",
+    ) -> Workflow:
+        """Open a conditional trigger on explicit ``{node: state}`` conditions."""
+        pairs = list(conditions.items() if isinstance(conditions, Mapping) else conditions)
+        if not pairs:
+            raise InvalidInputException(
+                f"Workflow {self.name!r}: trigger {name!r} needs at least one condition"
+            )
+        glue_conditions = [self._condition(node, state) for node, state in pairs]
+        watched = [self._node_name(n) for n, _ in pairs]
+        name = name or f"{self.name}: {' & '.join(watched)} {'/'.join(sorted({s for _, s in pairs}))}"
+        if name in self.triggers:
+            raise InvalidInputException(f"Workflow {self.name!r}: trigger {name!r} exists already")
+        self.triggers[name] = {
+            "Name": name,
+            "Type": "CONDITIONAL",
+            "Predicate": {"Logical": logical, "Conditions": glue_conditions},
+            "Actions": [],
+            "StartOnCreation": True,
+        }
+        self._open = name
+        return self
+
+    def when_all_succeeded(self, name: str | None = None) -> Workflow:
+        """Next ``run`` starts when every node of the cursor SUCCEEDED."""
+        return self._when_cursor(name, "SUCCEEDED", "AND")
+
+    def when_any_succeeded(self, name: str | None = None) -> Workflow:
+        """Next ``run`` starts when any node of the cursor SUCCEEDED."""
+        return self._when_cursor(name, "SUCCEEDED", "ANY")
+
+    def when_any_failed(self, name: str | None = None) -> Workflow:
+        """Next ``run`` starts when any node of the cursor FAILED (an error-handling branch)."""
+        return self._when_cursor(name, "FAILED", "ANY")
+
+    def when_all(self, state: str, name: str | None = None) -> Workflow:
+        """Next ``run`` starts when every node of the cursor ended in ``state``."""
+        return self._when_cursor(name, state, "AND")
+
+    def when_any(self, state: str, name: str | None = None) -> Workflow:
+        """Next ``run`` starts when any node of the cursor ended in ``state``
+        (jobs: SUCCEEDED, FAILED, TIMEOUT, STOPPED; crawlers: SUCCEEDED, FAILED, CANCELLED)."""
+        return self._when_cursor(name, state, "ANY")
+
+    def _when_cursor(self, name: str | None, state: str, logical: str) -> Workflow:
+        if not self._cursor:
+            raise InvalidInputException(
+                f"Workflow {self.name!r}: nothing to watch; call run() or after() before when_*()"
+            )
+        return self.when(name, [(n, state) for n in self._cursor], logical=logical)
+
+    def _node_name(self, node: Node) -> str:
+        if isinstance(node, Action):
+            node = node.target
+        name = node if isinstance(node, str) else node.name
+        if name not in self.jobs and name not in self.crawlers:
+            raise InvalidInputException(
+                f"Workflow {self.name!r}: {name!r} is not a job or crawler of this workflow "
+                f"(known: {', '.join(sorted([*self.jobs, *self.crawlers])) or 'none'})"
+            )
+        return name
+
+    def _condition(self, node: Node, state: str) -> dict[str, Any]:
+        name = self._node_name(node)
+        if name in self.crawlers:
+            if state not in WATCHABLE_CRAWL_STATES:
+                raise InvalidInputException(
+                    f"crawler {name!r}: cannot watch {state!r}; crawl states are "
+                    f"{', '.join(WATCHABLE_CRAWL_STATES)}"
+                )
+            return {"LogicalOperator": "EQUALS", "CrawlerName": name, "CrawlState": state}
+        if state not in WATCHABLE_JOB_STATES:
+            raise InvalidInputException(
+                f"job {name!r}: cannot watch {state!r}; job states are "
+                f"{', '.join(WATCHABLE_JOB_STATES)}"
+            )
+        return {"LogicalOperator": "EQUALS", "JobName": name, "State": state}
+
+    # -- editing a loaded workflow ---------------------------------------------------------------
+    def remove_trigger(self, name: str) -> Workflow:
+        """Drop a trigger (jobs only it started stay defined but are no longer in the graph)."""
+        if name not in self.triggers:
+            raise InvalidInputException(
+                f"Workflow {self.name!r} has no trigger {name!r} (known: {', '.join(self.triggers)})"
+            )
+        del self.triggers[name]
+        return self
+
+    def replace(self, node: NotebookJob | Crawler) -> Workflow:
+        """Swap in a changed definition of a job or crawler of the same name."""
+        registry: dict[str, Any] = self.jobs if isinstance(node, NotebookJob) else self.crawlers
+        if node.name not in registry:
+            raise InvalidInputException(f"Workflow {self.name!r} has no {node.name!r} to replace")
+        registry[node.name] = node
+        return self
+
+    def job(self, name: str) -> NotebookJob:
+        return self.jobs[name]
+
+    # -- to and from the store -------------------------------------------------------------------
+    def to_glue(self) -> dict[str, Any]:
+        """``{"Workflow", "Jobs", "Crawlers", "Triggers"}`` as Glue requests (like blueprints emit)."""
+        workflow: dict[str, Any] = {"Name": self.name, "DefaultRunProperties": self.default_run_properties}
+        if self.description:
+            workflow["Description"] = self.description
+        if self.max_concurrent_runs is not None:
+            workflow["MaxConcurrentRuns"] = self.max_concurrent_runs
+        triggers = []
+        for trig in self.triggers.values():
+            if not trig.get("Actions"):
+                raise InvalidInputException(
+                    f"Workflow {self.name!r}: trigger {trig['Name']!r} starts nothing; "
+                    "follow it with run(...)"
+                )
+            triggers.append({**trig, "WorkflowName": self.name})
+        if not any(t["Type"] != "CONDITIONAL" for t in triggers):
+            raise InvalidInputException(f"Workflow {self.name!r} has no start trigger and no jobs")
+        return {
+            "Workflow": workflow,
+            "Jobs": [j.to_request() for j in self.jobs.values()],
+            "Crawlers": [c.to_request() for c in self.crawlers.values()],
+            "Triggers": triggers,
+        }
+
+    def client(self) -> GlueClient:
+        from glue_nb.client import client
+
+        return client(self.home)
+
+    def deploy(self) -> Workflow:
+        """Write the workflow, its jobs, crawlers and triggers to the store (atomically)."""
+        glue = self.to_glue()
+        self.client().definitions.apply(
+            glue["Workflow"], glue["Jobs"], glue["Triggers"], glue["Crawlers"]
+        )
+        return self
+
+    def start(
+        self, run_properties: Mapping[str, str] | None = None, *, executor: Any = None
+    ) -> Run:
+        """Deploy, then start a run now; returns its :class:`~glue_nb.run.Run`."""
+        from glue_nb.run import Run
+
+        self.deploy()
+        c = self.client()
+        run_id = c.engine.start_workflow_run(self.name, run_properties, executor=executor)
+        return Run(c, self.name, run_id)
+
+    def runs(self) -> Any:
+        """The runs of this workflow as a DataFrame (newest first)."""
+        from glue_nb.history import workflow_runs
+
+        return workflow_runs(self.client(), self.name)
+
+    def last_run(self) -> Run | None:
+        from glue_nb.run import Run
+
+        row = self.client().runs.last_run(self.name)
+        return None if row is None else Run(self.client(), self.name, row["run_id"])
+
+    @classmethod
+    def load(cls, name: str, home: str | os.PathLike[str] | None = None) -> Workflow:
+        """Read a stored workflow (however it was made) back into the fluent form."""
+        from glue_nb.client import client
+
+        c = client(home)
+        stored = c.definitions.workflow(name)
+        wf = cls(
+            name,
+            description=stored.get("Description"),
+            default_run_properties=stored.get("DefaultRunProperties"),
+            max_concurrent_runs=stored.get("MaxConcurrentRuns"),
+            home=home,
+        )
+        for trig in c.definitions.workflow_triggers(name):
+            for ref in [*trig["Actions"], *(trig.get("Predicate") or {}).get("Conditions", [])]:
+                if ref.get("JobName") and ref["JobName"] not in wf.jobs:
+                    wf.jobs[ref["JobName"]] = NotebookJob.from_glue(c.definitions.job(ref["JobName"]))
+                if ref.get("CrawlerName") and ref["CrawlerName"] not in wf.crawlers:
+                    crawler = c.crawlers.get_crawler(Name=ref["CrawlerName"])["Crawler"]
+                    wf.crawlers[ref["CrawlerName"]] = Crawler.from_glue(crawler)
+            trigger = {k: v for k, v in trig.items() if k not in ("State", "WorkflowName", "Id")}
+            trigger["StartOnCreation"] = trig["State"] == "ACTIVATED"
+            wf.triggers[trig["Name"]] = trigger
+        return wf
+
+    # -- display ---------------------------------------------------------------------------------
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        from glue_nb.views.static import workflow_mimebundle
+
+        return workflow_mimebundle(self)
+
+    def render(self, path: str | os.PathLike[str], format: str | None = None, **options: Any) -> str:
+        """Write the static view to ``path`` (svg, png or dot)."""
+        from glue_nb.views.static import render_workflow
+
+        return render_workflow(self, path, format=format, **options)

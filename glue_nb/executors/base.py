@@ -1,0 +1,70 @@
+"""The executor interface: a pluggable pair of hands that runs self-contained tasks.
+
+The engine submits a :class:`Task` (a picklable function of the ``glue_nb.jobs`` package and its
+spec) and gets a :class:`Handle` back; the handle calls back with the task's result when it ends,
+and can be asked to stop it. Executors never touch the store.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Executor", "Handle", "Task", "TaskLost"]
+
+
+@dataclass(frozen=True)
+class Task:
+    """``kind`` is ``"notebook"`` or ``"crawl"``; ``spec`` is the matching self-contained spec."""
+
+    kind: str
+    key: str  # the job run id or crawl id
+    spec: Any
+
+
+class TaskLost(Exception):
+    """The task's result never came back (a worker or the cluster went away)."""
+
+
+class Handle(ABC):
+    """One submitted task."""
+
+    @abstractmethod
+    def stop(self) -> None:
+        """Ask the task to stop (its kernel is killed; the result says STOPPED)."""
+
+    @abstractmethod
+    def add_done_callback(self, fn: Callable[[Any, BaseException | None], None]) -> None:
+        """Call ``fn(result, error)`` once the task has ended (error: the task itself broke)."""
+
+
+class Executor(ABC):
+    """Runs tasks somewhere: threads of this process, or a Dask cluster."""
+
+    name: str = "executor"
+
+    @abstractmethod
+    def submit(self, task: Task) -> Handle:
+        """Start ``task``; return at once."""
+
+    def describe(self) -> str:
+        """A short label recorded with each run (e.g. ``"local"`` or a scheduler address)."""
+        return self.name
+
+    def close(self) -> None:
+        """Release what the executor holds (threads, cluster clients, kernels)."""
+
+
+def run_task(task: Task, should_stop: Callable[[], bool]) -> Any:
+    """Run a task in this process: the function both executors call on their side."""
+    if task.kind == "notebook":
+        from glue_nb.jobs.notebook import execute_notebook_job
+
+        return execute_notebook_job(task.spec, should_stop)
+    if task.kind == "crawl":
+        from glue_nb.jobs.crawler import execute_crawl
+
+        return execute_crawl(task.spec, should_stop)
+    raise ValueError(f"unknown task kind {task.kind!r}; valid: notebook, crawl")

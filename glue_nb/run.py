@@ -1,0 +1,206 @@
+"""A handle on one workflow run: follow it, wait for it, stop or resume it, tabulate it.
+
+A ``Run`` holds only the store location and the ids; everything it shows is read from the store,
+so a handle made in another process (``glue_nb.Run.get(...)``) sees the same run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from glue_nb.exceptions import InvalidInputException, OperationTimeoutException
+from glue_nb.states import WORKFLOW_RUN_ACTIVE
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from glue_nb.client import GlueClient
+
+__all__ = ["Run"]
+
+RESUMABLE_STATES = ("FAILED", "TIMEOUT", "STOPPED", "ERROR", "CANCELLED")
+
+
+class Run:
+    """One workflow run of a glue-nb home."""
+
+    def __init__(self, client: GlueClient, workflow: str, run_id: str) -> None:
+        self.client, self.workflow, self.run_id = client, workflow, run_id
+
+    @classmethod
+    def get(cls, workflow: str, run_id: str | None = None, home: Any = None) -> Run:
+        """A handle on ``run_id`` of ``workflow`` (its latest run when omitted)."""
+        from glue_nb.client import client as make_client
+
+        c = make_client(home)
+        if run_id is None:
+            row = c.runs.last_run(workflow)
+            if row is None:
+                c.definitions.workflow(workflow)
+                raise InvalidInputException(f"workflow {workflow!r} has no runs yet")
+            run_id = row["run_id"]
+        c.get_workflow_run(Name=workflow, RunId=run_id)
+        return cls(c, workflow, run_id)
+
+    def __repr__(self) -> str:
+        return f"<glue_nb.Run {self.workflow!r} {self.run_id[:15]}… {self.status}>"
+
+    # -- state -----------------------------------------------------------------------------------
+    def describe(self, graph: bool = True) -> dict[str, Any]:
+        """Glue's WorkflowRun dict (with the run graph)."""
+        run = self.client.get_workflow_run(Name=self.workflow, RunId=self.run_id, IncludeGraph=graph)
+        return run["Run"]
+
+    @property
+    def status(self) -> str:
+        return self.describe(graph=False)["Status"]
+
+    @property
+    def statistics(self) -> dict[str, int]:
+        return self.describe(graph=False)["Statistics"]
+
+    @property
+    def properties(self) -> dict[str, str]:
+        """The run properties now."""
+        return self.client.get_workflow_run_properties(Name=self.workflow, RunId=self.run_id)[
+            "RunProperties"
+        ]
+
+    @property
+    def done(self) -> bool:
+        return self.status not in WORKFLOW_RUN_ACTIVE
+
+    @property
+    def succeeded(self) -> bool:
+        """True when the run COMPLETED and every action that ran SUCCEEDED (Glue's COMPLETED
+        alone does not say that)."""
+        run = self.describe(graph=False)
+        stats = run["Statistics"]
+        bad = sum(stats[k] for k in ("FailedActions", "TimeoutActions", "StoppedActions", "ErroredActions"))
+        return run["Status"] == "COMPLETED" and bad == 0
+
+    def job_runs(self) -> list[dict[str, Any]]:
+        """Every JobRun (all attempts) and Crawl of this run, in start order."""
+        out = []
+        for node in self.describe()["Graph"]["Nodes"]:
+            for jr in (node.get("JobDetails") or {}).get("JobRuns", []):
+                out.append(jr)
+            for crawl in (node.get("CrawlerDetails") or {}).get("Crawls", []):
+                out.append({**crawl, "CrawlerName": node["Name"]})
+        return sorted(out, key=lambda r: r["StartedOn"])
+
+    # -- control ---------------------------------------------------------------------------------
+    def wait(self, timeout: float | None = None, *, progress: bool | None = None, poll: float = 0.2) -> Run:
+        """Block until the run ends (any process may drive it). Shows a progress bar in
+        Jupyter and on a terminal unless ``progress=False``."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        bar = _progress(self, progress)
+        try:
+            while True:
+                run = self.describe(graph=False)
+                if bar is not None:
+                    bar.update_from(run)
+                if run["Status"] not in WORKFLOW_RUN_ACTIVE:
+                    return self
+                if deadline is not None and time.monotonic() > deadline:
+                    raise OperationTimeoutException(
+                        f"workflow run {self.run_id} of {self.workflow!r} still {run['Status']} "
+                        f"after {timeout} s"
+                    )
+                time.sleep(poll)
+        finally:
+            if bar is not None:
+                bar.close()
+
+    def stop(self) -> Run:
+        """Stop the run: running notebooks are interrupted, nothing further starts."""
+        self.client.stop_workflow_run(Name=self.workflow, RunId=self.run_id)
+        return self
+
+    def failed_nodes(self) -> list[str]:
+        """UniqueIds of job/crawler nodes whose latest run did not succeed."""
+        from glue_nb.records import node_state
+
+        out = []
+        for node in self.describe()["Graph"]["Nodes"]:
+            runs = (node.get("JobDetails") or {}).get("JobRuns")
+            crawls = (node.get("CrawlerDetails") or {}).get("Crawls")
+            state = node_state(runs) if runs else node_state(crawls, "State") if crawls else None
+            if state in RESUMABLE_STATES:
+                out.append(node["UniqueId"])
+        return out
+
+    def resume(self, nodes: Sequence[str] | None = None, *, executor: Any = None) -> Run:
+        """Re-run ``nodes`` (UniqueIds or job/crawler names; default: the failed ones) in a new
+        run; everything else keeps its result. Returns the new run."""
+        ids = self._node_ids(nodes) if nodes is not None else self.failed_nodes()
+        if not ids:
+            raise InvalidInputException(
+                f"workflow run {self.run_id} has no failed, timed-out or stopped nodes to resume; "
+                "name the nodes to re-run"
+            )
+        out = self.client.resume_workflow_run(
+            Name=self.workflow, RunId=self.run_id, NodeIds=ids, Executor=executor
+        )
+        return Run(self.client, self.workflow, out["RunId"])
+
+    def _node_ids(self, nodes: Sequence[str]) -> list[str]:
+        graph = self.describe()["Graph"]["Nodes"]
+        by_name = {n["Name"]: n["UniqueId"] for n in graph if n["Type"] != "TRIGGER"}
+        return [by_name.get(n, n) for n in nodes]
+
+    # -- tables and views --------------------------------------------------------------------------
+    def table(self) -> pd.DataFrame:
+        """One row per job run (every attempt) and crawl of this run."""
+        from glue_nb.history import run_table
+
+        return run_table(self.client, self.workflow, self.run_id)
+
+    def view(self, **options: Any) -> Any:
+        """A live ipywidget of this run (refreshes while the run is active)."""
+        from glue_nb.views.live import RunView
+
+        return RunView(self, **options)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        from glue_nb.views.static import run_mimebundle
+
+        return run_mimebundle(self)
+
+
+class _Bar:
+    def __init__(self, bar: Any) -> None:
+        self.bar = bar
+
+    def update_from(self, run: dict[str, Any]) -> None:
+        stats = run["Statistics"]
+        finished = stats["TotalActions"] - stats["RunningActions"] - stats["WaitingActions"]
+        ended = sum(
+            stats[k]
+            for k in ("SucceededActions", "FailedActions", "TimeoutActions", "StoppedActions", "ErroredActions")
+        )
+        self.bar.total = stats["TotalActions"]
+        self.bar.n = min(ended, finished)
+        self.bar.set_postfix_str(
+            f"{run['Status']} ok={stats['SucceededActions']} failed={stats['FailedActions']} "
+            f"running={stats['RunningActions']}",
+            refresh=False,
+        )
+        self.bar.refresh()
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def _progress(run: Run, progress: bool | None) -> _Bar | None:
+    import sys
+
+    if progress is False:
+        return None
+    if progress is None and not (sys.stderr.isatty() or "ipykernel" in sys.modules):
+        return None
+    from tqdm.auto import tqdm
+
+    return _Bar(tqdm(total=0, desc=run.workflow, unit="action", leave=True))

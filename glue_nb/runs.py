@@ -1,0 +1,107 @@
+"""Reading runs back: a workflow run as Glue's WorkflowRun, with Statistics and its run graph.
+
+The graph of a run is the design snapshot taken at its start, with ``JobDetails.JobRuns`` and
+``CrawlerDetails.Crawls`` filled in for the nodes that ran (a resumed run also shows the node runs
+it inherited from the run it resumed).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import defaultdict
+from typing import Any
+
+from glue_nb.graph import design_graph
+from glue_nb.records import job_run_dict, node_state, statistics, workflow_run_dict
+from glue_nb.store import Store, loads
+
+__all__ = ["RunReader"]
+
+
+def _crawl_dict(row: sqlite3.Row) -> dict[str, Any]:
+    from glue_nb.crawlers import crawl_dict
+
+    return crawl_dict(row)
+
+
+class RunReader:
+    """Builds Glue-shaped run records from the store."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def node_runs(
+        self, conn: sqlite3.Connection, row: sqlite3.Row
+    ) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
+        """Job runs and crawls per node id for one run (own and inherited)."""
+        options = loads(row["options"], {})
+        sources: dict[str, list[str]] = defaultdict(list)
+        sources[row["run_id"]] = []
+        for uid, source in options.get("inherited", {}).items():
+            sources[source].append(uid)
+        jobs: dict[str, list[dict]] = defaultdict(list)
+        crawls: dict[str, list[dict]] = defaultdict(list)
+        for run_id, only in sources.items():
+            for r in conn.execute(
+                "SELECT * FROM job_runs WHERE workflow_run_id=? ORDER BY started_on, attempt",
+                (run_id,),
+            ):
+                if run_id == row["run_id"] or r["node_id"] in only:
+                    jobs[r["node_id"]].append(job_run_dict(r))
+            for r in conn.execute(
+                "SELECT * FROM crawls WHERE workflow_run_id=? ORDER BY started_on", (run_id,)
+            ):
+                if run_id == row["run_id"] or r["node_id"] in only:
+                    crawls[r["node_id"]].append(_crawl_dict(r))
+        return jobs, crawls
+
+    def run(self, row: sqlite3.Row, include_graph: bool = True) -> dict[str, Any]:
+        """A ``workflow_runs`` row as Glue's WorkflowRun."""
+        with self.store.read() as conn:
+            jobs, crawls = self.node_runs(conn, row)
+        design = loads(row["design"])
+        graph = design_graph(row["workflow_name"], design["triggers"])
+        job_states, crawl_states = [], []
+        for uid, node in graph.nodes.items():
+            if node.type == "JOB":
+                state = node_state(jobs.get(uid, []))
+                job_states.append(state or "NOT_STARTED")
+            elif node.type == "CRAWLER":
+                state = node_state(crawls.get(uid, []), key="State")
+                crawl_states.append(state or "NOT_STARTED")
+        stats = statistics(job_states, crawl_states)
+        glue_graph = None
+        if include_graph:
+            glue_graph = graph.to_glue()
+            fired = loads(row["fired_triggers"], {})
+            for node in glue_graph["Nodes"]:
+                uid = node["UniqueId"]
+                if node["Type"] == "JOB":
+                    node["JobDetails"] = {"JobRuns": jobs[uid]} if uid in jobs else {}
+                elif node["Type"] == "CRAWLER":
+                    node["CrawlerDetails"] = {"Crawls": crawls[uid]} if uid in crawls else {}
+                else:
+                    node["TriggerDetails"]["Fired"] = node["Name"] in fired
+        return workflow_run_dict(row, stats, glue_graph)
+
+    def run_row(self, name: str, run_id: str) -> sqlite3.Row | None:
+        with self.store.read() as conn:
+            return conn.execute(
+                "SELECT * FROM workflow_runs WHERE run_id=? AND workflow_name=?", (run_id, name)
+            ).fetchone()
+
+    def runs(self, name: str) -> list[sqlite3.Row]:
+        """All runs of a workflow, newest first."""
+        with self.store.read() as conn:
+            return conn.execute(
+                "SELECT * FROM workflow_runs WHERE workflow_name=? ORDER BY started_on DESC",
+                (name,),
+            ).fetchall()
+
+    def last_run(self, name: str) -> sqlite3.Row | None:
+        with self.store.read() as conn:
+            return conn.execute(
+                "SELECT * FROM workflow_runs WHERE workflow_name=? ORDER BY started_on DESC "
+                "LIMIT 1",
+                (name,),
+            ).fetchone()
