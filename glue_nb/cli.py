@@ -1,0 +1,396 @@
+"""``glue-nb``: run workflows and look at their runs from a terminal (thin over the client)."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from glue_nb.exceptions import GlueNbError
+
+__all__ = ["entry", "main"]
+
+STATE_STYLE = {
+    "SUCCEEDED": "green",
+    "COMPLETED": "green",
+    "RUNNING": "cyan",
+    "STARTING": "cyan",
+    "WAITING": "yellow",
+    "STOPPING": "yellow",
+    "STOPPED": "yellow",
+    "TIMEOUT": "magenta",
+    "FAILED": "red",
+    "ERROR": "red",
+    "CANCELLED": "yellow",
+}
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    width = None if sys.stdout.isatty() else 160
+    return Console(stderr=False, highlight=False, width=width)
+
+
+def _client(home: str | None) -> Any:
+    from glue_nb.client import client
+
+    return client(home)
+
+
+def _styled(state: str | None) -> str:
+    if not state:
+        return ""
+    return f"[{STATE_STYLE.get(state, 'white')}]{state}[/]"
+
+
+def _fmt_time(value: Any) -> str:
+    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+
+def _fmt_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    return f"{seconds:.1f}s" if seconds < 120 else f"{seconds / 60:.1f}m"
+
+
+def load_workflow_file(path: Path, home: str | None = None) -> Any:
+    """Import a Python file and return the one ``glue_nb.Workflow`` it defines at top level
+    (or the one named ``workflow``)."""
+    from glue_nb.builder import Workflow
+
+    spec = importlib.util.spec_from_file_location(f"glue_nb_user_{path.stem}", path)
+    if spec is None or spec.loader is None:
+        raise click.ClickException(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(path.parent))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(path.parent))
+    found = [v for v in vars(module).values() if isinstance(v, Workflow)]
+    chosen = getattr(module, "workflow", None)
+    if not isinstance(chosen, Workflow):
+        if len(found) != 1:
+            raise click.ClickException(
+                f"{path} defines {len(found)} glue_nb.Workflow objects at top level; define "
+                "exactly one, or name the one to run `workflow`"
+            )
+        chosen = found[0]
+    if home is not None:
+        chosen.home = home
+    return chosen
+
+
+def _short(location: str | None, home: Path | None) -> str:
+    if not location or home is None or "://" in location:
+        return location or ""
+    try:
+        return str(Path(location).relative_to(home))
+    except ValueError:
+        return location
+
+
+def run_table(console: Any, run: dict[str, Any], home: Path | None = None) -> None:
+    """Print a run's job runs and crawls as a table, then its errors."""
+    from rich.table import Table
+
+    table = Table(title=f"{run['Name']}  {run['WorkflowRunId']}", title_justify="left")
+    for col in ("node", "type", "attempt", "state", "started", "duration"):
+        table.add_column(col, no_wrap=True)
+    table.add_column("error / executed notebook" + (f" (under {home})" if home else ""),
+                     overflow="fold")  # fmt: skip
+    rows = []
+    for node in run.get("Graph", {}).get("Nodes", []):
+        for jr in (node.get("JobDetails") or {}).get("JobRuns", []):
+            rows.append((node["Name"], "job", jr))
+        for crawl in (node.get("CrawlerDetails") or {}).get("Crawls", []):
+            rows.append((node["Name"], "crawler", crawl))
+    rows.sort(key=lambda r: r[2].get("StartedOn") or 0)
+    for name, kind, item in rows:
+        state = item.get("JobRunState") or item.get("State")
+        start, end = item.get("StartedOn"), item.get("CompletedOn")
+        seconds = (end - start).total_seconds() if start and end else None
+        detail = item.get("ErrorMessage") or _short(item.get("OutputLocation"), home)
+        if item.get("ErrorMessage"):
+            detail = f"[red]{detail}[/]"
+        table.add_row(name, kind, str(item.get("Attempt", 0)), _styled(state),
+                      _fmt_time(start), _fmt_duration(seconds), detail)  # fmt: skip
+    console.print(table)
+    stats = run["Statistics"]
+    summary = ", ".join(f"{k.removesuffix('Actions')}={v}" for k, v in stats.items() if v)
+    console.print(f"Status {_styled(run['Status'])}  ({summary})")
+    if run.get("ErrorMessage"):
+        console.print(f"[red]{run['ErrorMessage']}[/]")
+
+
+def _follow(console: Any, client: Any, name: str, run_id: str, quiet: bool) -> dict[str, Any]:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[info]}"),
+               TimeElapsedColumn())  # fmt: skip
+    with Progress(*columns, console=console, transient=True, disable=quiet) as progress:
+        task = progress.add_task(name, total=None, info="")
+        while True:
+            run = client.get_workflow_run(Name=name, RunId=run_id)["Run"]
+            s = run["Statistics"]
+            done = sum(s[k] for k in ("SucceededActions", "FailedActions", "TimeoutActions",
+                                      "StoppedActions", "ErroredActions"))  # fmt: skip
+            info = (f"{run['Status']}  ok {s['SucceededActions']}  failed "
+                    f"{s['FailedActions'] + s['TimeoutActions'] + s['ErroredActions']}  "
+                    f"running {s['RunningActions']}")  # fmt: skip
+            progress.update(task, total=s["TotalActions"], completed=done, info=info)
+            if run["Status"] not in ("RUNNING", "STOPPING"):
+                break
+            time.sleep(0.25)
+    return client.get_workflow_run(Name=name, RunId=run_id, IncludeGraph=True)["Run"]
+
+
+def _failed(run: dict[str, Any]) -> bool:
+    s = run["Statistics"]
+    bad = s["FailedActions"] + s["TimeoutActions"] + s["StoppedActions"] + s["ErroredActions"]
+    return run["Status"] != "COMPLETED" or bad > 0
+
+
+def _properties(pairs: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--property")
+        key, value = pair.split("=", 1)
+        out[key] = value
+    return out
+
+
+home_option = click.option(
+    "--home",
+    envvar="GLUE_NB_HOME",
+    default=None,
+    help="glue-nb home (store and run outputs); default $GLUE_NB_HOME or ./.glue_nb",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="glue-nb")
+def main() -> None:
+    """glue-nb: AWS Glue Workflows for Jupyter — notebook jobs, crawlers and triggers."""
+
+
+@main.command()
+@click.argument("target")
+@home_option
+@click.option("--property", "-p", "props", multiple=True, help="run property NAME=VALUE")
+@click.option("--executor", default=None, help="where jobs run: local (default) or dask")
+@click.option("--no-wait", is_flag=True, help="start the run and return (it runs on)")
+@click.option("--quiet", "-q", is_flag=True, help="no progress display")
+def run(target: str, home: str | None, props: tuple[str, ...], executor: str | None,
+        no_wait: bool, quiet: bool) -> None:  # fmt: skip
+    """Run a workflow: TARGET is a stored workflow's name or a Python file defining one.
+
+    Follows the run until it ends and prints its table; the exit status is 1 when any action
+    failed, timed out or was stopped.
+    """
+    console = _console()
+    path = Path(target)
+    if target.endswith(".py") and path.is_file():
+        wf = load_workflow_file(path, home)
+        wf.deploy()
+        name = wf.name
+        client = wf.client()
+    else:
+        client, name = _client(home), target
+    run_id = client.start_workflow_run(Name=name, RunProperties=_properties(props),
+                                       Executor=executor)["RunId"]  # fmt: skip
+    console.print(f"Started [bold]{name}[/] run {run_id} (home {client.home})")
+    if no_wait:
+        return
+    try:
+        result = _follow(console, client, name, run_id, quiet)
+    except KeyboardInterrupt:
+        console.print("[yellow]Stopping the run (Ctrl-C again to leave it to be marked "
+                      "STOPPED)...[/]")  # fmt: skip
+        client.stop_workflow_run(Name=name, RunId=run_id)
+        result = _follow(console, client, name, run_id, quiet)
+    run_table(console, result, client.home)
+    sys.exit(1 if _failed(result) else 0)
+
+
+@main.command()
+@home_option
+def workflows(home: str | None) -> None:
+    """List workflows with their last run."""
+    from rich.table import Table
+
+    client = _client(home)
+    table = Table("workflow", "last run", "status", "started", "actions")
+    for name in client.definitions.workflow_names():
+        wf = client.get_workflow(Name=name)["Workflow"]
+        last = wf.get("LastRun") or {}
+        stats = last.get("Statistics") or {}
+        actions = (f"{stats.get('SucceededActions', 0)}/{stats.get('TotalActions', 0)} ok"
+                   if last else "")  # fmt: skip
+        table.add_row(name, last.get("WorkflowRunId", "")[:18], _styled(last.get("Status")),
+                      _fmt_time(last.get("StartedOn")), actions)  # fmt: skip
+    _console().print(table)
+
+
+@main.command()
+@click.argument("workflow")
+@home_option
+@click.option("--limit", "-n", default=20, show_default=True)
+def runs(workflow: str, home: str | None, limit: int) -> None:
+    """List a workflow's runs, newest first."""
+    from rich.table import Table
+
+    client = _client(home)
+    table = Table("run id", "status", "started", "duration", "ok", "failed", "timeout",
+                  "stopped", "total", "previous")  # fmt: skip
+    for r in client.get_workflow_runs(Name=workflow, MaxResults=limit)["Runs"]:
+        s = r["Statistics"]
+        end = r.get("CompletedOn")
+        seconds = (end - r["StartedOn"]).total_seconds() if end else None
+        table.add_row(r["WorkflowRunId"][:22] + "…", _styled(r["Status"]), _fmt_time(r["StartedOn"]),
+                      _fmt_duration(seconds), str(s["SucceededActions"]), str(s["FailedActions"]),
+                      str(s["TimeoutActions"]), str(s["StoppedActions"]), str(s["TotalActions"]),
+                      (r.get("PreviousRunId") or "")[:22])  # fmt: skip
+    _console().print(table)
+
+
+def _resolve_run(client: Any, workflow: str, run_id: str | None) -> str:
+    if run_id:
+        return run_id
+    row = client.runs.last_run(workflow)
+    if row is None:
+        client.definitions.workflow(workflow)
+        raise click.ClickException(f"workflow {workflow!r} has no runs yet")
+    return str(row["run_id"])
+
+
+@main.command()
+@click.argument("workflow")
+@click.argument("run_id", required=False)
+@home_option
+@click.option("--traceback", "-t", is_flag=True, help="print the tracebacks of failed jobs")
+def show(workflow: str, run_id: str | None, home: str | None, traceback: bool) -> None:
+    """Show one run (default: the latest): job runs, errors and output notebooks."""
+    client = _client(home)
+    run_id = _resolve_run(client, workflow, run_id)
+    run = client.get_workflow_run(Name=workflow, RunId=run_id, IncludeGraph=True)["Run"]
+    console = _console()
+    run_table(console, run, client.home)
+    if traceback:
+        for node in run["Graph"]["Nodes"]:
+            for jr in (node.get("JobDetails") or {}).get("JobRuns", []):
+                detail = jr.get("ErrorDetail") or {}
+                if detail.get("traceback"):
+                    console.rule(f"{node['Name']} attempt {jr['Attempt']}")
+                    console.print(detail["traceback"], markup=False, highlight=False)
+
+
+@main.command()
+@click.argument("workflow")
+@click.argument("run_id")
+@home_option
+def stop(workflow: str, run_id: str, home: str | None) -> None:
+    """Stop a running workflow run (any process may ask)."""
+    _client(home).stop_workflow_run(Name=workflow, RunId=run_id)
+    _console().print(f"Stop requested for {workflow} run {run_id}")
+
+
+@main.command()
+@click.argument("workflow")
+@click.argument("run_id", required=False)
+@home_option
+@click.option(
+    "--node", "nodes", multiple=True, help="job/crawler name or node id (default: failed)"
+)
+@click.option("--no-wait", is_flag=True)
+@click.option("--quiet", "-q", is_flag=True)
+def resume(workflow: str, run_id: str | None, home: str | None, nodes: tuple[str, ...],
+           no_wait: bool, quiet: bool) -> None:  # fmt: skip
+    """Resume a finished run from its failed nodes (or the --node ones) in a new run."""
+    from glue_nb.run import Run
+
+    client = _client(home)
+    old = Run(client, workflow, _resolve_run(client, workflow, run_id))
+    new = old.resume(list(nodes) if nodes else None)
+    console = _console()
+    console.print(f"Resumed as run {new.run_id}")
+    if no_wait:
+        return
+    result = _follow(console, client, workflow, new.run_id, quiet)
+    run_table(console, result, client.home)
+    sys.exit(1 if _failed(result) else 0)
+
+
+@main.command(name="next")
+@click.argument("workflow")
+@home_option
+@click.option("--count", "-n", default=5, show_default=True)
+def next_fires(workflow: str, home: str | None, count: int) -> None:
+    """The next fire times of a workflow's schedule (UTC)."""
+    from glue_nb.schedule import next_fire_times
+
+    client = _client(home)
+    start = client.definitions.graph(workflow).start_trigger
+    if not start or start["Type"] != "SCHEDULED":
+        kind = start["Type"] if start else "no"
+        raise click.ClickException(
+            f"workflow {workflow!r} has {kind} start trigger, not a schedule"
+        )
+    console = _console()
+    console.print(f"{start['Name']}: {start['Schedule']} ({start.get('State')})")
+    for when in next_fire_times(start["Schedule"], count=count):
+        console.print(f"  {when:%Y-%m-%d %H:%M} UTC  ({_fmt_time(when)} local)")
+
+
+@main.command()
+@click.argument("workflow")
+@click.argument("path", type=click.Path(dir_okay=False))
+@home_option
+@click.option("--format", "fmt", type=click.Choice(["svg", "png", "dot"]), default=None,
+              help="default: from PATH's suffix")  # fmt: skip
+def render(workflow: str, path: str, home: str | None, fmt: str | None) -> None:
+    """Write a workflow's static view (graph) to PATH."""
+    from glue_nb.views.static import render_stored
+
+    out = render_stored(_client(home), workflow, path, format=fmt)
+    _console().print(f"Wrote {out}")
+
+
+@main.command()
+@click.argument("workflow")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--run-id", default=None, help="default: the latest run")
+@home_option
+def report(workflow: str, path: str, run_id: str | None, home: str | None) -> None:
+    """Write a self-contained HTML report of a run (graph, table, errors, links)."""
+    from glue_nb.views.report import write_run_report
+
+    client = _client(home)
+    out = write_run_report(client, workflow, _resolve_run(client, workflow, run_id), path)
+    _console().print(f"Wrote {out}")
+
+
+def entry() -> None:
+    """The ``glue-nb`` command: clear messages for Glue errors, exit status 2."""
+    try:
+        main(standalone_mode=False)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except GlueNbError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    entry()
