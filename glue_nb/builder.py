@@ -53,7 +53,7 @@ def _to_text(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, (list, dict, tuple)):
         return json.dumps(value)
-    return str(value)
+    return str(value)  # numbers, paths
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,7 @@ class Crawler:
     """A crawler: scans data folders or URLs into tables of a catalog database."""
 
     name: str
-    targets: Sequence[str | Mapping[str, Any]]
+    targets: Sequence[str | os.PathLike[str] | Mapping[str, Any]]
     database: str
     table_prefix: str | None = None
     description: str | None = None
@@ -136,7 +136,7 @@ class Crawler:
 
         s3 = []
         for target in self.targets:
-            item = {"Path": target} if isinstance(target, str) else dict(target)
+            item = dict(target) if isinstance(target, Mapping) else {"Path": str(target)}
             path = item["Path"]
             if "://" not in path and not Path(path).is_absolute():
                 item["Path"] = str(Path(path).absolute())
@@ -144,7 +144,9 @@ class Crawler:
         targets: dict[str, Any] = {"S3Targets": s3}
         if self.catalog_targets:
             targets["CatalogTargets"] = [dict(t) for t in self.catalog_targets]
-        request: dict[str, Any] = {"Name": self.name, "Targets": targets, "DatabaseName": self.database}
+        request: dict[str, Any] = {"Name": self.name, "Targets": targets}
+        if self.database:
+            request["DatabaseName"] = self.database
         if self.table_prefix:
             request["TablePrefix"] = self.table_prefix
         if self.description:
@@ -164,7 +166,7 @@ class Crawler:
         return cls(
             name=crawler["Name"],
             targets=[dict(t) for t in targets.get("S3Targets", [])],
-            database=crawler.get("DatabaseName", ""),
+            database=crawler.get("DatabaseName"),  # type: ignore[arg-type]
             table_prefix=crawler.get("TablePrefix"),
             description=crawler.get("Description"),
             schema_change_policy=crawler.get("SchemaChangePolicy"),

@@ -96,6 +96,19 @@ def _short(location: str | None, home: Path | None) -> str:
         return location
 
 
+def _crawl_summary(summary: dict[str, Any]) -> str:
+    parts = []
+    for key, label in (("TablesCreated", "created"), ("TablesUpdated", "updated"),
+                       ("TablesDeprecated", "deprecated"), ("TablesDeleted", "deleted")):  # fmt: skip
+        if summary.get(key):
+            parts.append(f"{label} {', '.join(summary[key])}")
+    if summary.get("PartitionsAdded"):
+        parts.append(f"{summary['PartitionsAdded']} partition(s) added")
+    if summary.get("SkippedFiles"):
+        parts.append(f"{len(summary['SkippedFiles'])} file(s) skipped")
+    return "; ".join(parts) or "no catalog changes"
+
+
 def run_table(console: Any, run: dict[str, Any], home: Path | None = None) -> None:
     """Print a run's job runs and crawls as a table, then its errors."""
     from rich.table import Table
@@ -117,6 +130,8 @@ def run_table(console: Any, run: dict[str, Any], home: Path | None = None) -> No
         start, end = item.get("StartedOn"), item.get("CompletedOn")
         seconds = (end - start).total_seconds() if start and end else None
         detail = item.get("ErrorMessage") or _short(item.get("OutputLocation"), home)
+        if kind == "crawler" and not item.get("ErrorMessage"):
+            detail = _crawl_summary(item.get("Summary") or {})
         if item.get("ErrorMessage"):
             detail = f"[red]{detail}[/]"
         table.add_row(name, kind, str(item.get("Attempt", 0)), _styled(state),
