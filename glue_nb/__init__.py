@@ -5,6 +5,8 @@ chain them into workflows; every run is recorded in an embedded store. Build wor
 fluent API (``Workflow``, ``NotebookJob``, ``Crawler``) or with ``client()``, Glue's own API.
 """
 
+from typing import Any
+
 from glue_nb.builder import Action, Crawler, NotebookJob, Workflow
 from glue_nb.client import GlueClient, client
 from glue_nb.exceptions import GlueNbError
@@ -21,5 +23,15 @@ __all__ = [
     "Run",
     "Workflow",
     "__version__",
+    "blueprint",
     "client",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``glue_nb.blueprint`` on first use (it imports more than a job notebook needs)."""
+    if name == "blueprint":
+        import importlib
+
+        return importlib.import_module("glue_nb.blueprint")
+    raise AttributeError(f"module 'glue_nb' has no attribute {name!r}")

@@ -338,6 +338,9 @@ class Definitions:
                     (wf["Name"], dumps(wf), t, t),
                 )
             else:
+                kept = loads(existing["body"]).get("BlueprintDetails")
+                if kept and "BlueprintDetails" not in wf:
+                    wf["BlueprintDetails"] = kept  # a redeploy keeps the blueprint link
                 conn.execute(
                     "UPDATE workflows SET body=?, last_modified_on=? WHERE name=?",
                     (dumps(wf), t, wf["Name"]),
