@@ -1,0 +1,127 @@
+"""Charts: the Gantt chart of a run (bars, retries, critical path) and duration trends."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from glue_nb import charts
+
+T0 = datetime.now(timezone.utc) - timedelta(seconds=70)  # report runs till now
+
+
+def jr(
+    job: str,
+    attempt: int,
+    state: str,
+    start: float,
+    end: float | None,
+    trigger: str,
+    prev: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "Id": f"jr_{job}_{attempt}",
+        "Attempt": attempt,
+        "JobName": job,
+        "JobRunState": state,
+        "StartedOn": T0 + timedelta(seconds=start),
+        "TriggerName": trigger,
+        "CompletedOn": None if end is None else T0 + timedelta(seconds=end),
+        **({"PreviousRunId": prev} if prev else {}),
+    }
+
+
+def run_dict() -> dict[str, Any]:
+    """start -> slow (60 s), quick (10 s, failed once and retried); all succeeded -> report."""
+    cond = {
+        "Type": "CONDITIONAL",
+        "Predicate": {
+            "Logical": "AND",
+            "Conditions": [
+                {"JobName": "slow", "State": "SUCCEEDED"},
+                {"JobName": "quick", "State": "SUCCEEDED"},
+            ],
+        },
+    }
+    nodes = [
+        {
+            "Type": "TRIGGER",
+            "Name": "start",
+            "UniqueId": "t1",
+            "TriggerDetails": {"Trigger": {"Type": "ON_DEMAND"}},
+        },
+        {"Type": "TRIGGER", "Name": "both", "UniqueId": "t2", "TriggerDetails": {"Trigger": cond}},
+        {
+            "Type": "JOB",
+            "Name": "slow",
+            "UniqueId": "j1",
+            "JobDetails": {"JobRuns": [jr("slow", 0, "SUCCEEDED", 0, 60, "start")]},
+        },
+        {
+            "Type": "JOB",
+            "Name": "quick",
+            "UniqueId": "j2",
+            "JobDetails": {
+                "JobRuns": [
+                    jr("quick", 0, "FAILED", 0, 5, "start"),
+                    jr("quick", 1, "SUCCEEDED", 5, 15, "start", prev="jr_quick_0"),
+                ]
+            },
+        },
+        {
+            "Type": "JOB",
+            "Name": "report",
+            "UniqueId": "j3",
+            "JobDetails": {"JobRuns": [jr("report", 0, "RUNNING", 60.2, None, "both")]},
+        },
+    ]
+    return {"Name": "wf", "WorkflowRunId": "wr_x", "Status": "RUNNING", "Graph": {"Nodes": nodes}}
+
+
+def test_critical_path_follows_triggers_and_retries() -> None:
+    bars, triggers = charts._bars_from_run(run_dict())
+    path = charts.critical_path(bars, triggers)
+    assert [(b.node, b.attempt) for b in path] == [("slow", 0), ("report", 0)]
+    quick = [b for b in bars if b.node == "quick"]
+    assert charts.critical_path(quick, triggers) == quick  # a retry chains to the attempt before
+
+
+def test_gantt_figure() -> None:
+    fig = charts.gantt(run_dict())
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    assert len(ax.patches) == 4  # one bar per job run, retries included
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["slow", "quick", "report"]
+    hatched = [p for p in ax.patches if p.get_hatch()]
+    assert len(hatched) == 2  # the retried attempt and the running one
+    thick = [p for p in ax.patches if p.get_linewidth() > 2]
+    assert len(thick) == 2  # slow -> report
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "critical path" in labels and "retried" in labels and "running" in labels
+    assert any(t.get_text() == "#1 10.0 s" for t in ax.texts)
+
+
+def test_empty_and_frame_inputs() -> None:
+    empty = charts.gantt({"Name": "wf", "Graph": {"Nodes": []}})
+    assert isinstance(empty, Figure)
+    frame = pd.DataFrame(
+        {
+            "node": ["a", "b"],
+            "attempt": [0, 0],
+            "state": ["SUCCEEDED", "FAILED"],
+            "started": pd.to_datetime([T0, T0 + timedelta(seconds=10)]),
+            "completed": pd.to_datetime([T0 + timedelta(seconds=10), T0 + timedelta(seconds=12)]),
+            "trigger": ["s", "t"],
+            "id": ["1", "2"],
+            "type": ["JOB", "JOB"],
+        }
+    )
+    frame["duration"] = frame["completed"] - frame["started"]
+    fig = charts.gantt(frame)
+    assert len(fig.axes[0].patches) == 2
+    trend = charts.duration_trend(frame, job="a")
+    assert isinstance(trend, Figure)
+    assert isinstance(charts.duration_trend(frame.iloc[0:0]), Figure)
