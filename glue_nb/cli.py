@@ -343,6 +343,69 @@ def resume(workflow: str, run_id: str | None, home: str | None, nodes: tuple[str
     sys.exit(1 if _failed(result) else 0)
 
 
+@main.command()
+@home_option
+@click.option("--tick", default=1.0, show_default=True, help="seconds between checks")
+@click.option(
+    "--catch-up",
+    type=click.Choice(["one", "none"]),
+    default="one",
+    show_default=True,
+    help="runs for fires missed while no scheduler ran: at most one per trigger, or none",
+)
+@click.option("--once", is_flag=True, help="fire what is due now, wait for those runs, exit")
+@click.option(
+    "--watch",
+    multiple=True,
+    metavar="WORKFLOW=PATH",
+    help="post an event to WORKFLOW's EVENT trigger for each new file in PATH",
+)
+@click.option(
+    "--stop-runs",
+    is_flag=True,
+    help="on SIGTERM/Ctrl-C stop running runs (resumable) instead of waiting for them",
+)
+@click.option("--executor", default=None, help="where jobs run: local (default) or dask")
+@click.option(
+    "--lease-ttl",
+    default=30.0,
+    show_default=True,
+    help="seconds a scheduler's lease on the store lasts without renewal",
+)
+@click.option("--log-level", default="INFO", show_default=True)
+def scheduler(
+    home: str | None,
+    tick: float,
+    catch_up: str,
+    once: bool,
+    watch: tuple[str, ...],
+    stop_runs: bool,
+    executor: str | None,
+    lease_ttl: float,
+    log_level: str,
+) -> None:
+    """Run the scheduler in the foreground: fire schedules and event batches into runs.
+
+    Safe to run twice against one store (a lease decides who fires; a fire time never gives two
+    runs). Stops cleanly on SIGTERM or Ctrl-C. See docs/scheduler.md for a systemd unit.
+    """
+    from glue_nb.scheduler import main as scheduler_main
+
+    sys.exit(
+        scheduler_main(
+            home,
+            tick=tick,
+            catch_up=catch_up,
+            once=once,
+            log_level=log_level,
+            watch=watch or None,
+            stop_runs=stop_runs,
+            executor=executor,
+            lease_ttl=lease_ttl,
+        )
+    )
+
+
 @main.command(name="next")
 @click.argument("workflow")
 @home_option

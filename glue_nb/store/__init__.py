@@ -25,6 +25,8 @@ __all__ = ["SCHEMA_VERSION", "Store", "default_home", "dumps", "loads"]
 #: Each migration is a list of SQL resource files in this package, applied in order.
 MIGRATIONS: list[list[str]] = [
     ["schema_core.sql", "schema_catalog.sql"],
+    ["schema_scheduler.sql"],
+    ["schema_blueprint.sql"],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 DB_FILE = "glue_nb.sqlite"
