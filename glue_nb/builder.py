@@ -75,6 +75,9 @@ class NotebookJob:
         if "://" not in path and not Path(path).is_absolute():
             object.__setattr__(self, "notebook", str(Path(path).absolute()))
 
+    def __hash__(self) -> int:  # usable as a key of ``when({node: state})`` (fields hold dicts)
+        return hash((type(self).__name__, self.name))
+
     def to_request(self) -> dict[str, Any]:
         """The CreateJob request for this job."""
         command: dict[str, Any] = {"Name": "notebook", "ScriptLocation": str(self.notebook)}
@@ -130,6 +133,9 @@ class Crawler:
     configuration: Mapping[str, Any] | str | None = None
     catalog_targets: Sequence[Mapping[str, Any]] = ()
 
+    def __hash__(self) -> int:  # usable as a key of ``when({node: state})`` (fields hold dicts)
+        return hash((type(self).__name__, self.name))
+
     def to_request(self) -> dict[str, Any]:
         """The CreateCrawler request for this crawler."""
         import json
@@ -183,6 +189,9 @@ class Action:
     target: NotebookJob | Crawler
     arguments: Mapping[str, str] = field(default_factory=dict)
     timeout: float | None = None
+
+    def __hash__(self) -> int:
+        return hash(("Action", self.target.name))
 
     def to_glue(self) -> dict[str, Any]:
         if isinstance(self.target, Crawler):

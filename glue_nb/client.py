@@ -309,7 +309,8 @@ class GlueClient:
 
     @_operation("BatchStopJobRun")
     def batch_stop_job_run(self, *, JobName: str, JobRunIds: list[str]) -> dict[str, Any]:
-        """Stop job runs: standalone ones owned by this process, or their whole workflow run."""
+        """Stop job runs: standalone ones owned by this process, or single job runs of a
+        workflow run (which goes on; a trigger watching for STOPPED can fire)."""
         stopped, errors = [], []
         for run_id in JobRunIds:
             with self.store.read() as conn:
@@ -322,8 +323,8 @@ class GlueClient:
                 errors.append(_batch_error(JobName, run_id, "InvalidInputException",
                                            f"job run is {row['state']}"))  # fmt: skip
             elif row["workflow_run_id"]:
-                try:
-                    self.engine.stop_workflow_run(row["workflow_name"], row["workflow_run_id"])
+                try:  # that job run alone: its workflow run goes on (as in Glue)
+                    self.engine.stop_workflow_job_run(JobName, run_id)
                     stopped.append({"JobName": JobName, "JobRunId": run_id})
                 except GlueNbError as exc:
                     errors.append(_batch_error(JobName, run_id, exc.code, exc.message))
@@ -446,6 +447,86 @@ class GlueClient:
 
     def __dir__(self) -> list[str]:
         return sorted({*super().__dir__(), *_DELEGATED["crawlers"], *_DELEGATED["catalog"]})
+
+    # -- events for EVENT start triggers (beyond Glue: the local stand-in for EventBridge) -------
+    @_operation("NotifyEvent")
+    def notify_event(
+        self,
+        *,
+        WorkflowName: str,
+        Detail: dict[str, Any] | str | None = None,
+        EventId: str | None = None,
+        Source: str | None = None,
+        DetailType: str | None = None,
+    ) -> dict[str, Any]:
+        """Post one event to a workflow whose start trigger has Type EVENT. It is stored at once;
+        a scheduler batches events into runs (EventBatchingCondition). Returns ``EventId`` and
+        ``Duplicate`` (an EventId already posted is not stored twice)."""
+        from glue_nb.events import post_events
+
+        entry = {"EventId": EventId, "Source": Source, "DetailType": DetailType, "Detail": Detail}
+        [posted] = post_events(
+            self.store, check_name("Workflow", WorkflowName),
+            [{k: v for k, v in entry.items() if v is not None}],
+        )  # fmt: skip
+        return _meta(**posted)
+
+    @_operation("GetWorkflowEvents")
+    def get_workflow_events(
+        self,
+        *,
+        WorkflowName: str,
+        Pending: bool | None = None,
+        NextToken: str | None = None,
+        MaxResults: int | None = None,
+    ) -> dict[str, Any]:
+        """A workflow's events, oldest first, with the ``RunId`` of the batch run each went to
+        (``Pending=True``: only events waiting for their batch to close)."""
+        from glue_nb.events import list_events
+
+        self.definitions.workflow(WorkflowName)
+        events = list_events(self.store, WorkflowName, pending=Pending)
+        page, token = paginate(events, NextToken, MaxResults, 1000, "GetWorkflowEvents")
+        return _meta(Events=page, **({"NextToken": token} if token else {}))
+
+    # -- blueprints (glue_nb.blueprint.service) ---------------------------------------------------
+    @functools.cached_property
+    def blueprints(self) -> Any:
+        from glue_nb.blueprint.service import BlueprintService
+
+        return BlueprintService(self)
+
+    @_operation("CreateBlueprint")
+    def create_blueprint(self, **request: Any) -> dict[str, Any]:
+        return _meta(**self.blueprints.create_blueprint(**request))
+
+    @_operation("GetBlueprint")
+    def get_blueprint(self, **request: Any) -> dict[str, Any]:
+        return _meta(**self.blueprints.get_blueprint(**request))
+
+    @_operation("ListBlueprints")
+    def list_blueprints(self, **request: Any) -> dict[str, Any]:
+        return _meta(**self.blueprints.list_blueprints(**request))
+
+    @_operation("UpdateBlueprint")
+    def update_blueprint(self, **request: Any) -> dict[str, Any]:
+        return _meta(**self.blueprints.update_blueprint(**request))
+
+    @_operation("DeleteBlueprint")
+    def delete_blueprint(self, **request: Any) -> dict[str, Any]:
+        return _meta(**self.blueprints.delete_blueprint(**request))
+
+    @_operation("StartBlueprintRun")
+    def start_blueprint_run(self, **request: Any) -> dict[str, Any]:
+        return _meta(**self.blueprints.start_blueprint_run(**request))
+
+    @_operation("GetBlueprintRun")
+    def get_blueprint_run(self, **request: Any) -> dict[str, Any]:
+        return _meta(**self.blueprints.get_blueprint_run(**request))
+
+    @_operation("GetBlueprintRuns")
+    def get_blueprint_runs(self, **request: Any) -> dict[str, Any]:
+        return _meta(**self.blueprints.get_blueprint_runs(**request))
 
 
 _DELEGATED = {

@@ -81,6 +81,8 @@ def owner_alive(owner: Mapping[str, Any] | None, heartbeat: float | None) -> boo
 
         try:
             proc = psutil.Process(int(owner["pid"]))
+            if proc.status() == psutil.STATUS_ZOMBIE:  # killed, not yet reaped by its parent
+                return False
             return abs(proc.create_time() - float(owner["create_time"])) < 1.0
         except (psutil.NoSuchProcess, psutil.AccessDenied, KeyError, ValueError):
             return False
@@ -99,6 +101,7 @@ class _Active:
     action: dict[str, Any]
     attempt: int = 0
     handle: Handle | None = None
+    stop_requested: bool = False
 
 
 @dataclass
@@ -108,6 +111,8 @@ class _Waiting:
     trigger: str | None
     action: dict[str, Any]
     key: str
+    attempt: int = 0
+    previous: str | None = None
 
 
 @dataclass
@@ -213,6 +218,7 @@ class Engine:
 
     def _drive(self, driver: RunDriver) -> None:
         self._drivers[driver.run_id] = driver
+        _wait_for_runs_at_exit()
         driver.start()
 
     def driver(self, run_id: str) -> RunDriver | None:
@@ -263,6 +269,7 @@ class Engine:
                     f"workflow run {run_id} of {name!r} is {old['status']}; only COMPLETED or "
                     "STOPPED runs can be resumed"
                 )
+            _check_run_limit(conn, name)
             design = loads(old["design"])
             graph = design_graph(name, design["triggers"])
             valid = {uid: n for uid, n in graph.nodes.items() if n.type != "TRIGGER"}
@@ -419,7 +426,7 @@ class Engine:
 
         def done(result: JobResult | None, error: BaseException | None) -> None:
             result = result or _lost(run_id, error)
-            self._finish_standalone(job_name, result)
+            self._finish_standalone(job_name, result, chosen)
             self._job_handles.pop(run_id, None)
             thread_done.set()
 
@@ -427,7 +434,9 @@ class Engine:
         _keep_alive(thread_done)
         return run_id
 
-    def _finish_standalone(self, job_name: str, result: JobResult) -> None:
+    def _finish_standalone(
+        self, job_name: str, result: JobResult, executor: Executor | None = None
+    ) -> None:
         _record_result(self.store, result, run_id=None)
         if result.state == "FAILED":
             try:
@@ -436,7 +445,8 @@ class Engine:
                     row = conn.execute("SELECT attempt FROM job_runs WHERE id=?",
                                        (result.job_run_id,)).fetchone()  # fmt: skip
                 if row["attempt"] < job.get("MaxRetries", 0):
-                    self.start_job_run(job_name, retry_of=result.job_run_id)
+                    # the retry runs where the failed attempt ran
+                    self.start_job_run(job_name, retry_of=result.job_run_id, executor=executor)
             except GlueNbError as exc:
                 log.warning("could not retry job run %s: %s", result.job_run_id, exc)
 
@@ -453,6 +463,33 @@ class Engine:
             )
         handle.stop()
         return True
+
+    def stop_workflow_job_run(self, job_name: str, job_run_id: str) -> None:
+        """Stop one job run of a workflow run (BatchStopJobRun): it alone ends STOPPED, the run
+        goes on and conditions on STOPPED can fire. Any process may ask (a store write that the
+        run's owner acts on within half a second)."""
+        self.reap_orphans()
+        with self.store.transaction() as conn:
+            row = conn.execute(
+                "SELECT state, workflow_run_id FROM job_runs WHERE id=? AND job_name=?",
+                (job_run_id, job_name),
+            ).fetchone()
+            if row is None or not row["workflow_run_id"]:
+                raise EntityNotFoundException(
+                    f"job run {job_run_id!r} of job {job_name!r} is not part of a workflow run"
+                )
+            if row["state"] not in ("STARTING", "RUNNING", "WAITING"):
+                raise InvalidInputException(
+                    f"job run {job_run_id} of job {job_name!r} is {row['state']}; only "
+                    "STARTING, RUNNING or WAITING job runs can be stopped"
+                )
+            conn.execute(
+                "UPDATE job_runs SET state='STOPPING', last_modified_on=? WHERE id=?",
+                (now(), job_run_id),
+            )
+        driver = self._drivers.get(row["workflow_run_id"])
+        if driver is not None:
+            driver.wake()
 
     # -- specs -----------------------------------------------------------------------------------
     def output_root(self) -> str:
@@ -569,6 +606,24 @@ class Engine:
         return [d for d in self._drivers.values() if d.is_alive()]
 
 
+def _check_run_limit(conn: Any, name: str) -> None:
+    """ResumeWorkflowRun, like StartWorkflowRun, respects the workflow's MaxConcurrentRuns."""
+    row = conn.execute("SELECT body FROM workflows WHERE name=?", (name,)).fetchone()
+    limit = loads(row["body"], {}).get("MaxConcurrentRuns") if row is not None else None
+    if limit is None:
+        return
+    active = conn.execute(
+        "SELECT COUNT(*) FROM workflow_runs WHERE workflow_name=? AND status IN "
+        "('RUNNING','STOPPING')",
+        (name,),
+    ).fetchone()[0]
+    if active >= limit:
+        raise ConcurrentRunsExceededException(
+            f"Concurrent runs exceeded for workflow: {name}. {active} run(s) active, "
+            f"MaxConcurrentRuns is {limit}"
+        )
+
+
 def _cancel_crawls(conn: Any, run_id: str, t: float) -> None:
     rows = conn.execute(
         "SELECT crawler_name FROM crawls WHERE workflow_run_id=? AND state IN "
@@ -589,8 +644,53 @@ def _cancel_crawls(conn: Any, run_id: str, t: float) -> None:
 
 def _keep_alive(done: threading.Event) -> None:
     """Keep the interpreter alive until ``done`` (a normal exit must not kill job runs)."""
+    _wait_for_runs_at_exit()
     t = threading.Thread(target=done.wait, name="glue-nb-keepalive", daemon=False)
     t.start()
+
+
+_exit_hook = threading.Lock()
+_exit_hook_registered = False
+
+
+def _wait_for_runs_at_exit() -> None:
+    """Make a normal interpreter exit wait for the runs and job runs this process drives.
+
+    Joining non-daemon threads is not enough: at exit, ``concurrent.futures`` stops its thread
+    pools (a ``threading`` atexit hook) *before* threads are joined, so a driver that submits its
+    next job afterwards would fail it with "cannot schedule new futures after interpreter
+    shutdown". Our hook, registered after that one, runs first and waits until every driver
+    and standalone job run of this process has ended.
+    """
+    global _exit_hook_registered
+    with _exit_hook:
+        if _exit_hook_registered:
+            return
+        import concurrent.futures.thread  # noqa: F401  (its hook must be registered before ours)
+
+        register = getattr(threading, "_register_atexit", None)
+        if register is None:  # pragma: no cover - not CPython
+            return
+        try:
+            register(_join_runs)
+        except RuntimeError:  # already shutting down
+            return
+        _exit_hook_registered = True
+
+
+def _join_runs() -> None:
+    while True:
+        busy = [
+            t
+            for t in threading.enumerate()
+            if t is not threading.current_thread()
+            and (isinstance(t, RunDriver) or t.name == "glue-nb-keepalive")
+            and t.is_alive()
+        ]
+        if not busy:
+            return
+        for t in busy:
+            t.join()
 
 
 def _lost(key: str, error: BaseException | None) -> JobResult:
@@ -787,6 +887,40 @@ class RunDriver(threading.Thread):
             ).fetchone()
         if row is not None and row["status"] == "STOPPING":
             self._stop_all()
+        else:
+            self._check_job_stops()
+
+    def _check_job_stops(self) -> None:
+        """Act on BatchStopJobRun requests for single job runs of this run (store writes)."""
+        if not self.active and not self.waiting:
+            return
+        with self.store.read() as conn:
+            asked = {
+                r[0]
+                for r in conn.execute(
+                    "SELECT id FROM job_runs WHERE workflow_run_id=? AND state='STOPPING'",
+                    (self.run_id,),
+                )
+            }
+        for key in asked & set(self.active):
+            item = self.active[key]
+            if item.handle is not None and not item.stop_requested:
+                item.stop_requested = True
+                item.handle.stop()  # its result comes back STOPPED
+        for w in [w for w in self.waiting if w.key in asked]:
+            self.waiting.remove(w)
+            self._stopped_before_start(w.node, w.key)
+
+    def _stopped_before_start(self, uid: str, key: str) -> None:
+        t = now()
+        with self.store.transaction() as conn:
+            conn.execute(
+                "UPDATE job_runs SET state='STOPPED', completed_on=?, last_modified_on=?, "
+                "error_message='Stopped before it started (BatchStopJobRun)' WHERE id=?",
+                (t, t, key),
+            )
+        self.state.final[uid] = "STOPPED"
+        self._evaluate()  # a trigger watching for STOPPED may fire now
 
     def _stop_all(self) -> None:
         self.stopping = True
@@ -883,7 +1017,11 @@ class RunDriver(threading.Thread):
     ) -> None:
         key = key or new_job_run_id()
         with self.store.transaction() as conn:
-            fresh = conn.execute("SELECT 1 FROM job_runs WHERE id=?", (key,)).fetchone() is None
+            current = conn.execute("SELECT state FROM job_runs WHERE id=?", (key,)).fetchone()
+            fresh = current is None
+            if current is not None and current["state"] == "STOPPING":  # stopped while waiting
+                self._stopped_before_start(uid, key)
+                return
             try:
                 job = self.engine.definitions.job(job_name, conn)
             except EntityNotFoundException:
@@ -910,7 +1048,10 @@ class RunDriver(threading.Thread):
                         _insert_job_run(conn, key, job_name, self.workflow, self.run_id, uid,
                                         trigger, attempt, previous, "WAITING", arguments,
                                         minutes)  # fmt: skip
-                        self.waiting.append(_Waiting(uid, job_name, trigger, action, key))
+                    # still waiting (a retry of a waiting run too): keep it queued
+                    self.waiting.append(
+                        _Waiting(uid, job_name, trigger, action, key, attempt, previous)
+                    )
                     return
                 _insert_job_run(conn, key, job_name, self.workflow, self.run_id, uid, trigger,
                                 attempt, previous, "FAILED", arguments, minutes,
@@ -954,8 +1095,8 @@ class RunDriver(threading.Thread):
             return
         pending, self.waiting = self.waiting, []
         for w in pending:
-            self._start_job(w.node, w.name, w.trigger, w.action, attempt=0, previous=None,
-                            key=w.key)  # fmt: skip
+            self._start_job(w.node, w.name, w.trigger, w.action, attempt=w.attempt,
+                            previous=w.previous, key=w.key)  # fmt: skip
 
     def _crawler_service(self) -> Any:
         if self._crawlers is None:
@@ -998,7 +1139,7 @@ class RunDriver(threading.Thread):
             return
         if result is None:
             result = _lost(key, error)
-        if self.stopping and result.state in ("FAILED", "STOPPED"):
+        if (self.stopping or item.stop_requested) and result.state in ("FAILED", "STOPPED"):
             result.state = "STOPPED"
             result.error_message = result.error_message or "Stopped: the workflow run was stopped"
         _record_result(self.store, result, self.run_id)
