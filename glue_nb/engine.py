@@ -829,6 +829,8 @@ class RunDriver(threading.Thread):
         self.stopping = False
         self.finished = threading.Event()
         self._crawlers: Any = None
+        self._dirty: set[str] = set()
+        self._watching: dict[str, list[str]] | None = None
 
     def wake(self) -> None:
         self.events.put(("", None, None))
@@ -842,7 +844,7 @@ class RunDriver(threading.Thread):
                 self._fire(start["Name"])
             for uid, trigger, action in self._resume:
                 self._start_node(uid, trigger, action)
-            self._evaluate()
+            self._evaluate(everything=True)
             last_beat = last_poll = time.monotonic()
             while self.active or self.waiting:
                 try:
@@ -919,7 +921,7 @@ class RunDriver(threading.Thread):
                 "error_message='Stopped before it started (BatchStopJobRun)' WHERE id=?",
                 (t, t, key),
             )
-        self.state.final[uid] = "STOPPED"
+        self._set_final(uid, "STOPPED")
         self._evaluate()  # a trigger watching for STOPPED may fire now
 
     def _stop_all(self) -> None:
@@ -953,19 +955,43 @@ class RunDriver(threading.Thread):
             )
 
     # -- triggers --------------------------------------------------------------------------------
-    def _evaluate(self) -> None:
-        """Fire every conditional trigger whose predicate now holds (each once per run)."""
-        changed = True
-        while changed and not self.stopping:
-            changed = False
-            for name, trig in self.graph.triggers.items():
-                if trig["Type"] != "CONDITIONAL" or name in self.state.fired:
-                    continue
-                if trig.get("State") == "DEACTIVATED":
+    def _set_final(self, uid: str, state: str) -> None:
+        self.state.final[uid] = state
+        self._dirty.add(uid)
+
+    def _watchers(self) -> dict[str, list[str]]:
+        """Node id → the conditional triggers watching it (built once per run)."""
+        if self._watching is None:
+            self._watching = {}
+            for src, dst in self.graph.edges:
+                node = self.graph.nodes[dst]
+                if node.type == "TRIGGER" and self.graph.triggers[node.name]["Type"] == "CONDITIONAL":
+                    self._watching.setdefault(src, []).append(node.name)
+        return self._watching
+
+    def _evaluate(self, everything: bool = False) -> None:
+        """Fire every conditional trigger whose predicate now holds (each once per run).
+
+        Only the triggers watching a node whose final state changed are checked, so a node's
+        end costs the same in a chain of 10 or of 1,000."""
+        while not self.stopping:
+            if everything:
+                candidates = [n for n, t in self.graph.triggers.items() if t["Type"] == "CONDITIONAL"]
+                everything = False
+            else:
+                watchers = self._watchers()
+                candidates = list(dict.fromkeys(t for u in self._dirty for t in watchers.get(u, ())))
+            self._dirty.clear()
+            fired = False
+            for name in candidates:
+                trig = self.graph.triggers[name]
+                if name in self.state.fired or trig.get("State") == "DEACTIVATED":
                     continue
                 if self._holds(trig["Predicate"]):
                     self._fire(name)
-                    changed = True
+                    fired = True
+            if not fired and not self._dirty:
+                return
 
     def _holds(self, predicate: Mapping[str, Any]) -> bool:
         results = []
@@ -1029,7 +1055,7 @@ class RunDriver(threading.Thread):
                                 attempt, previous, "ERROR", action.get("Arguments", {}), None,
                                 error=f"Job {job_name!r} does not exist (deleted after the "
                                 "workflow was defined?)")  # fmt: skip
-                self.state.final[uid] = "ERROR"
+                self._set_final(uid, "ERROR")
                 return
             arguments = _merge_arguments(job, action.get("Arguments", {}))
             minutes = action.get("Timeout") or job["Timeout"]
@@ -1039,7 +1065,7 @@ class RunDriver(threading.Thread):
                 _insert_job_run(conn, key, job_name, self.workflow, self.run_id, uid, trigger,
                                 attempt, previous, "FAILED", arguments, minutes,
                                 error=exc.message)  # fmt: skip
-                self.state.final[uid] = "FAILED"
+                self._set_final(uid, "FAILED")
                 return
             limit = job["ExecutionProperty"]["MaxConcurrentRuns"]
             if _active_job_runs(conn, job_name) >= limit:
@@ -1058,7 +1084,7 @@ class RunDriver(threading.Thread):
                                 error=f"Job {job_name!r} exceeded its maximum allowed concurrent "
                                 f"runs ({limit}); raise ExecutionProperty.MaxConcurrentRuns or "
                                 "set JobRunQueuingEnabled")  # fmt: skip
-                self.state.final[uid] = "FAILED"
+                self._set_final(uid, "FAILED")
                 return
             if fresh:
                 _insert_job_run(conn, key, job_name, self.workflow, self.run_id, uid, trigger,
@@ -1121,7 +1147,7 @@ class RunDriver(threading.Thread):
                 crawler, exc.message, state=state, workflow_name=self.workflow,
                 workflow_run_id=self.run_id, node_id=uid, trigger_name=trigger,
             )  # fmt: skip
-            self.state.final[uid] = state
+            self._set_final(uid, state)
             return
         item = _Active(uid, "crawl", crawler, key, trigger, {"CrawlerName": crawler})
         self._submit(item, Task("crawl", key, spec))
@@ -1135,7 +1161,7 @@ class RunDriver(threading.Thread):
             if result is None:
                 result = {"State": "FAILED", "ErrorMessage": f"Executor error: {error}"}
             crawl = self._crawler_service().finish_crawl(key, result)
-            self.state.final[item.node] = crawl["State"]
+            self._set_final(item.node, crawl["State"])
             return
         if result is None:
             result = _lost(key, error)
@@ -1152,4 +1178,4 @@ class RunDriver(threading.Thread):
                 self._start_job(item.node, item.name, item.trigger, item.action,
                                 attempt=item.attempt + 1, previous=key)  # fmt: skip
                 return
-        self.state.final[item.node] = result.state
+        self._set_final(item.node, result.state)
