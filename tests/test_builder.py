@@ -183,8 +183,6 @@ def test_load_change_deploy_run_and_resume(tmp_path: Path) -> None:
     assert wf.jobs["a"].parameters == {"fail": "broken"}
     wf.after("a").when_all_succeeded("a ok").run(gn.NotebookJob("b", JOB_NB))
     run = wf.start()
-    with pytest.raises(OperationTimeoutException, match="still RUNNING"):
-        run.wait(timeout=0.01, progress=False)
     run.wait(timeout=90, progress=False)
     assert run.status == "COMPLETED" and not run.succeeded
     table = run.table()
@@ -209,3 +207,14 @@ def test_load_change_deploy_run_and_resume(tmp_path: Path) -> None:
     other = gn.Run.get("w", home=home)  # a handle made elsewhere sees the same run
     assert other.run_id == resumed.run_id and other.status == "COMPLETED"
     assert len(wf.runs()) == 2
+
+
+@pytest.mark.kernel
+def test_wait_times_out_on_a_run_still_running_then_stop_ends_it(tmp_path: Path) -> None:
+    slow = gn.NotebookJob("slow", JOB_NB, parameters={"sleep": 30})
+    run = gn.Workflow("slow-wf", home=tmp_path / "home").run(slow).start()
+    with pytest.raises(OperationTimeoutException, match="still RUNNING"):
+        run.wait(timeout=0.5, progress=False)
+    run.stop().wait(timeout=60, progress=False)
+    assert run.status == "STOPPED"
+    assert list(run.table()["state"]) == ["STOPPED"]
