@@ -25,7 +25,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 from glue_nb.exceptions import InvalidInputException
 from glue_nb.states import WATCHABLE_CRAWL_STATES, WATCHABLE_JOB_STATES
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from glue_nb.client import GlueClient
     from glue_nb.run import Run
 
-__all__ = ["NotebookJob", "Crawler", "Action", "Workflow"]
+__all__ = ["Action", "Crawler", "NotebookJob", "Workflow"]
 
 
 def _arguments(parameters: Mapping[str, Any] | None) -> dict[str, str]:
@@ -104,8 +104,10 @@ class NotebookJob:
     @classmethod
     def from_glue(cls, job: Mapping[str, Any]) -> NotebookJob:
         """A stored Job dict back as a NotebookJob."""
-        params = {k[2:] if k.startswith("--") else k: v
-                  for k, v in job.get("DefaultArguments", {}).items()}  # fmt: skip
+        params = {
+            k[2:] if k.startswith("--") else k: v
+            for k, v in job.get("DefaultArguments", {}).items()
+        }
         return cls(
             name=job["Name"],
             notebook=job["Command"]["ScriptLocation"],
@@ -202,7 +204,7 @@ class Action:
         return action
 
 
-Node = Union[NotebookJob, Crawler, Action, str]
+Node = NotebookJob | Crawler | Action | str
 
 
 class Workflow:
@@ -281,13 +283,16 @@ class Workflow:
         here; ``job.with_arguments(...)`` sets them for one job.
         """
         if not nodes:
-            raise InvalidInputException(f"Workflow {self.name!r}: run() needs at least one job or crawler")
+            raise InvalidInputException(
+                f"Workflow {self.name!r}: run() needs at least one job or crawler"
+            )
         if self._open is None:
             if self.start_trigger is None:
                 self.on_demand()
             else:
                 raise InvalidInputException(
-                    f"Workflow {self.name!r}: run() needs a trigger first; call when_all_succeeded() "
+                    f"Workflow {self.name!r}: run() needs a trigger first; call "
+                    "when_all_succeeded() "
                     "or another when_*() after the previous run()"
                 )
         trigger = self.triggers[self._open or ""]
@@ -343,7 +348,9 @@ class Workflow:
             )
         glue_conditions = [self._condition(node, state) for node, state in pairs]
         watched = [self._node_name(n) for n, _ in pairs]
-        name = name or f"{self.name}: {' & '.join(watched)} {'/'.join(sorted({s for _, s in pairs}))}"
+        name = (
+            name or f"{self.name}: {' & '.join(watched)} {'/'.join(sorted({s for _, s in pairs}))}"
+        )
         if name in self.triggers:
             raise InvalidInputException(f"Workflow {self.name!r}: trigger {name!r} exists already")
         self.triggers[name] = {
@@ -416,7 +423,8 @@ class Workflow:
         """Drop a trigger (jobs only it started stay defined but are no longer in the graph)."""
         if name not in self.triggers:
             raise InvalidInputException(
-                f"Workflow {self.name!r} has no trigger {name!r} (known: {', '.join(self.triggers)})"
+                f"Workflow {self.name!r} has no trigger {name!r} "
+                f"(known: {', '.join(self.triggers)})"
             )
         del self.triggers[name]
         return self
@@ -434,8 +442,11 @@ class Workflow:
 
     # -- to and from the store -------------------------------------------------------------------
     def to_glue(self) -> dict[str, Any]:
-        """``{"Workflow", "Jobs", "Crawlers", "Triggers"}`` as Glue requests (like blueprints emit)."""
-        workflow: dict[str, Any] = {"Name": self.name, "DefaultRunProperties": self.default_run_properties}
+        """Glue requests: ``{"Workflow", "Jobs", "Crawlers", "Triggers"}``."""
+        workflow: dict[str, Any] = {
+            "Name": self.name,
+            "DefaultRunProperties": self.default_run_properties,
+        }
         if self.description:
             workflow["Description"] = self.description
         if self.max_concurrent_runs is not None:
@@ -510,7 +521,9 @@ class Workflow:
         for trig in c.definitions.workflow_triggers(name):
             for ref in [*trig["Actions"], *(trig.get("Predicate") or {}).get("Conditions", [])]:
                 if ref.get("JobName") and ref["JobName"] not in wf.jobs:
-                    wf.jobs[ref["JobName"]] = NotebookJob.from_glue(c.definitions.job(ref["JobName"]))
+                    wf.jobs[ref["JobName"]] = NotebookJob.from_glue(
+                        c.definitions.job(ref["JobName"])
+                    )
                 if ref.get("CrawlerName") and ref["CrawlerName"] not in wf.crawlers:
                     crawler = c.crawlers.get_crawler(Name=ref["CrawlerName"])["Crawler"]
                     wf.crawlers[ref["CrawlerName"]] = Crawler.from_glue(crawler)
@@ -525,7 +538,9 @@ class Workflow:
 
         return workflow_mimebundle(self)
 
-    def render(self, path: str | os.PathLike[str], format: str | None = None, **options: Any) -> str:
+    def render(
+        self, path: str | os.PathLike[str], format: str | None = None, **options: Any
+    ) -> str:
         """Write the static view to ``path`` (svg, png or dot)."""
         from glue_nb.views.static import render_workflow
 

@@ -98,8 +98,12 @@ def _short(location: str | None, home: Path | None) -> str:
 
 def _crawl_summary(summary: dict[str, Any]) -> str:
     parts = []
-    for key, label in (("TablesCreated", "created"), ("TablesUpdated", "updated"),
-                       ("TablesDeprecated", "deprecated"), ("TablesDeleted", "deleted")):  # fmt: skip
+    for key, label in (
+        ("TablesCreated", "created"),
+        ("TablesUpdated", "updated"),
+        ("TablesDeprecated", "deprecated"),
+        ("TablesDeleted", "deleted"),
+    ):
         if summary.get(key):
             parts.append(f"{label} {', '.join(summary[key])}")
     if summary.get("PartitionsAdded"):
@@ -116,8 +120,9 @@ def run_table(console: Any, run: dict[str, Any], home: Path | None = None) -> No
     table = Table(title=f"{run['Name']}  {run['WorkflowRunId']}", title_justify="left")
     for col in ("node", "type", "attempt", "state", "started", "duration"):
         table.add_column(col, no_wrap=True)
-    table.add_column("error / executed notebook" + (f" (under {home})" if home else ""),
-                     overflow="fold")  # fmt: skip
+    table.add_column(
+        "error / executed notebook" + (f" (under {home})" if home else ""), overflow="fold"
+    )
     rows = []
     for node in run.get("Graph", {}).get("Nodes", []):
         for jr in (node.get("JobDetails") or {}).get("JobRuns", []):
@@ -134,8 +139,15 @@ def run_table(console: Any, run: dict[str, Any], home: Path | None = None) -> No
             detail = _crawl_summary(item.get("Summary") or {})
         if item.get("ErrorMessage"):
             detail = f"[red]{detail}[/]"
-        table.add_row(name, kind, str(item.get("Attempt", 0)), _styled(state),
-                      _fmt_time(start), _fmt_duration(seconds), detail)  # fmt: skip
+        table.add_row(
+            name,
+            kind,
+            str(item.get("Attempt", 0)),
+            _styled(state),
+            _fmt_time(start),
+            _fmt_duration(seconds),
+            detail,
+        )
     console.print(table)
     stats = run["Statistics"]
     summary = ", ".join(f"{k.removesuffix('Actions')}={v}" for k, v in stats.items() if v)
@@ -147,18 +159,32 @@ def run_table(console: Any, run: dict[str, Any], home: Path | None = None) -> No
 def _follow(console: Any, client: Any, name: str, run_id: str, quiet: bool) -> dict[str, Any]:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[info]}"),
-               TimeElapsedColumn())  # fmt: skip
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[info]}"),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console, transient=True, disable=quiet) as progress:
         task = progress.add_task(name, total=None, info="")
         while True:
             run = client.get_workflow_run(Name=name, RunId=run_id)["Run"]
             s = run["Statistics"]
-            done = sum(s[k] for k in ("SucceededActions", "FailedActions", "TimeoutActions",
-                                      "StoppedActions", "ErroredActions"))  # fmt: skip
-            info = (f"{run['Status']}  ok {s['SucceededActions']}  failed "
-                    f"{s['FailedActions'] + s['TimeoutActions'] + s['ErroredActions']}  "
-                    f"running {s['RunningActions']}")  # fmt: skip
+            done = sum(
+                s[k]
+                for k in (
+                    "SucceededActions",
+                    "FailedActions",
+                    "TimeoutActions",
+                    "StoppedActions",
+                    "ErroredActions",
+                )
+            )
+            info = (
+                f"{run['Status']}  ok {s['SucceededActions']}  failed "
+                f"{s['FailedActions'] + s['TimeoutActions'] + s['ErroredActions']}  "
+                f"running {s['RunningActions']}"
+            )
             progress.update(task, total=s["TotalActions"], completed=done, info=info)
             if run["Status"] not in ("RUNNING", "STOPPING"):
                 break
@@ -203,8 +229,14 @@ def main() -> None:
 @click.option("--executor", default=None, help="where jobs run: local (default) or dask")
 @click.option("--no-wait", is_flag=True, help="start the run and return (it runs on)")
 @click.option("--quiet", "-q", is_flag=True, help="no progress display")
-def run(target: str, home: str | None, props: tuple[str, ...], executor: str | None,
-        no_wait: bool, quiet: bool) -> None:  # fmt: skip
+def run(
+    target: str,
+    home: str | None,
+    props: tuple[str, ...],
+    executor: str | None,
+    no_wait: bool,
+    quiet: bool,
+) -> None:
     """Run a workflow: TARGET is a stored workflow's name or a Python file defining one.
 
     Follows the run until it ends and prints its table; the exit status is 1 when any action
@@ -219,16 +251,18 @@ def run(target: str, home: str | None, props: tuple[str, ...], executor: str | N
         client = wf.client()
     else:
         client, name = _client(home), target
-    run_id = client.start_workflow_run(Name=name, RunProperties=_properties(props),
-                                       Executor=executor)["RunId"]  # fmt: skip
+    run_id = client.start_workflow_run(
+        Name=name, RunProperties=_properties(props), Executor=executor
+    )["RunId"]
     console.print(f"Started [bold]{name}[/] run {run_id} (home {client.home})")
     if no_wait:
         return
     try:
         result = _follow(console, client, name, run_id, quiet)
     except KeyboardInterrupt:
-        console.print("[yellow]Stopping the run (Ctrl-C again to leave it to be marked "
-                      "STOPPED)...[/]")  # fmt: skip
+        console.print(
+            "[yellow]Stopping the run (Ctrl-C again to leave it to be marked STOPPED)...[/]"
+        )
         client.stop_workflow_run(Name=name, RunId=run_id)
         result = _follow(console, client, name, run_id, quiet)
     run_table(console, result, client.home)
@@ -247,10 +281,16 @@ def workflows(home: str | None) -> None:
         wf = client.get_workflow(Name=name)["Workflow"]
         last = wf.get("LastRun") or {}
         stats = last.get("Statistics") or {}
-        actions = (f"{stats.get('SucceededActions', 0)}/{stats.get('TotalActions', 0)} ok"
-                   if last else "")  # fmt: skip
-        table.add_row(name, last.get("WorkflowRunId", "")[:18], _styled(last.get("Status")),
-                      _fmt_time(last.get("StartedOn")), actions)  # fmt: skip
+        actions = (
+            f"{stats.get('SucceededActions', 0)}/{stats.get('TotalActions', 0)} ok" if last else ""
+        )
+        table.add_row(
+            name,
+            last.get("WorkflowRunId", "")[:18],
+            _styled(last.get("Status")),
+            _fmt_time(last.get("StartedOn")),
+            actions,
+        )
     _console().print(table)
 
 
@@ -263,16 +303,34 @@ def runs(workflow: str, home: str | None, limit: int) -> None:
     from rich.table import Table
 
     client = _client(home)
-    table = Table("run id", "status", "started", "duration", "ok", "failed", "timeout",
-                  "stopped", "total", "previous")  # fmt: skip
+    table = Table(
+        "run id",
+        "status",
+        "started",
+        "duration",
+        "ok",
+        "failed",
+        "timeout",
+        "stopped",
+        "total",
+        "previous",
+    )
     for r in client.get_workflow_runs(Name=workflow, MaxResults=limit)["Runs"]:
         s = r["Statistics"]
         end = r.get("CompletedOn")
         seconds = (end - r["StartedOn"]).total_seconds() if end else None
-        table.add_row(r["WorkflowRunId"][:22] + "…", _styled(r["Status"]), _fmt_time(r["StartedOn"]),
-                      _fmt_duration(seconds), str(s["SucceededActions"]), str(s["FailedActions"]),
-                      str(s["TimeoutActions"]), str(s["StoppedActions"]), str(s["TotalActions"]),
-                      (r.get("PreviousRunId") or "")[:22])  # fmt: skip
+        table.add_row(
+            r["WorkflowRunId"][:22] + "…",
+            _styled(r["Status"]),
+            _fmt_time(r["StartedOn"]),
+            _fmt_duration(seconds),
+            str(s["SucceededActions"]),
+            str(s["FailedActions"]),
+            str(s["TimeoutActions"]),
+            str(s["StoppedActions"]),
+            str(s["TotalActions"]),
+            (r.get("PreviousRunId") or "")[:22],
+        )
     _console().print(table)
 
 
@@ -326,8 +384,14 @@ def stop(workflow: str, run_id: str, home: str | None) -> None:
 )
 @click.option("--no-wait", is_flag=True)
 @click.option("--quiet", "-q", is_flag=True)
-def resume(workflow: str, run_id: str | None, home: str | None, nodes: tuple[str, ...],
-           no_wait: bool, quiet: bool) -> None:  # fmt: skip
+def resume(
+    workflow: str,
+    run_id: str | None,
+    home: str | None,
+    nodes: tuple[str, ...],
+    no_wait: bool,
+    quiet: bool,
+) -> None:
     """Resume a finished run from its failed nodes (or the --node ones) in a new run."""
     from glue_nb.run import Run
 
@@ -431,8 +495,13 @@ def next_fires(workflow: str, home: str | None, count: int) -> None:
 @click.argument("workflow")
 @click.argument("path", type=click.Path(dir_okay=False))
 @home_option
-@click.option("--format", "fmt", type=click.Choice(["svg", "png", "dot"]), default=None,
-              help="default: from PATH's suffix")  # fmt: skip
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["svg", "png", "dot"]),
+    default=None,
+    help="default: from PATH's suffix",
+)
 def render(workflow: str, path: str, home: str | None, fmt: str | None) -> None:
     """Write a workflow's static view (graph) to PATH."""
     from glue_nb.views.static import render_stored

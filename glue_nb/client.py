@@ -320,8 +320,11 @@ class GlueClient:
             if row is None:
                 errors.append(_batch_error(JobName, run_id, "EntityNotFoundException", "not found"))
             elif row["state"] not in ("STARTING", "RUNNING", "WAITING"):
-                errors.append(_batch_error(JobName, run_id, "InvalidInputException",
-                                           f"job run is {row['state']}"))  # fmt: skip
+                errors.append(
+                    _batch_error(
+                        JobName, run_id, "InvalidInputException", f"job run is {row['state']}"
+                    )
+                )
             elif row["workflow_run_id"]:
                 try:  # that job run alone: its workflow run goes on (as in Glue)
                     self.engine.stop_workflow_job_run(JobName, run_id)
@@ -331,8 +334,14 @@ class GlueClient:
             elif self.engine.stop_job_run(JobName, run_id):
                 stopped.append({"JobName": JobName, "JobRunId": run_id})
             else:
-                errors.append(_batch_error(JobName, run_id, "InvalidInputException",
-                                           "job run is owned by another process"))  # fmt: skip
+                errors.append(
+                    _batch_error(
+                        JobName,
+                        run_id,
+                        "InvalidInputException",
+                        "job run is owned by another process",
+                    )
+                )
         return _meta(SuccessfulSubmissions=stopped, Errors=errors)
 
     # -- triggers --------------------------------------------------------------------------------
@@ -436,14 +445,19 @@ class GlueClient:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
-        for target in ("crawlers", "catalog"):
-            if name in _DELEGATED[target]:
-                method = getattr(getattr(self, target), name)
-                return _operation(_pascal(name))(lambda self_, **kw: method(**kw)).__get__(self)
-        raise AttributeError(
-            f"glue_nb client has no operation {name!r}; it implements Glue's workflow, job, "
-            f"trigger, crawler and Data Catalog operations (see dir(client))"
-        )
+        target = next((t for t, names in _DELEGATED.items() if name in names), None)
+        if target is None:
+            raise AttributeError(
+                f"glue_nb client has no operation {name!r}; it implements Glue's workflow, job, "
+                f"trigger, crawler and Data Catalog operations (see dir(client))"
+            )
+        method = getattr(getattr(self, target), name)
+
+        @_operation(_pascal(name))
+        def call(self_: GlueClient, **kwargs: Any) -> Any:
+            return method(**kwargs)
+
+        return call.__get__(self)
 
     def __dir__(self) -> list[str]:
         return sorted({*super().__dir__(), *_DELEGATED["crawlers"], *_DELEGATED["catalog"]})
@@ -466,9 +480,10 @@ class GlueClient:
 
         entry = {"EventId": EventId, "Source": Source, "DetailType": DetailType, "Detail": Detail}
         [posted] = post_events(
-            self.store, check_name("Workflow", WorkflowName),
+            self.store,
+            check_name("Workflow", WorkflowName),
             [{k: v for k, v in entry.items() if v is not None}],
-        )  # fmt: skip
+        )
         return _meta(**posted)
 
     @_operation("GetWorkflowEvents")
@@ -531,15 +546,33 @@ class GlueClient:
 
 _DELEGATED = {
     "crawlers": {
-        "create_crawler", "get_crawler", "get_crawlers", "list_crawlers", "update_crawler",
-        "delete_crawler", "start_crawler", "stop_crawler", "list_crawls",
+        "create_crawler",
+        "get_crawler",
+        "get_crawlers",
+        "list_crawlers",
+        "update_crawler",
+        "delete_crawler",
+        "start_crawler",
+        "stop_crawler",
+        "list_crawls",
     },
     "catalog": {
-        "create_database", "get_database", "get_databases", "update_database", "delete_database",
-        "create_table", "get_table", "get_tables", "update_table", "delete_table",
-        "get_table_versions", "get_table_version", "get_partitions", "get_partition",
+        "create_database",
+        "get_database",
+        "get_databases",
+        "update_database",
+        "delete_database",
+        "create_table",
+        "get_table",
+        "get_tables",
+        "update_table",
+        "delete_table",
+        "get_table_versions",
+        "get_table_version",
+        "get_partitions",
+        "get_partition",
     },
-}  # fmt: skip
+}
 
 
 def _pascal(name: str) -> str:

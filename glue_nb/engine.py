@@ -417,8 +417,21 @@ class Engine:
             run_id = new_job_run_id()
             merged = _merge_arguments(job, args)
             minutes = timeout if timeout is not None else job["Timeout"]
-            _insert_job_run(conn, run_id, job_name, None, None, None, None, attempt, previous,
-                            "RUNNING", merged, minutes, owner=_owner())  # fmt: skip
+            _insert_job_run(
+                conn,
+                run_id,
+                job_name,
+                None,
+                None,
+                None,
+                None,
+                attempt,
+                previous,
+                "RUNNING",
+                merged,
+                minutes,
+                owner=_owner(),
+            )
         spec = self._job_spec(job, run_id, merged, minutes, None, None, attempt, {})
         handle = chosen.submit(Task("notebook", run_id, spec))
         self._job_handles[run_id] = handle
@@ -442,8 +455,9 @@ class Engine:
             try:
                 job = self.definitions.job(job_name)
                 with self.store.read() as conn:
-                    row = conn.execute("SELECT attempt FROM job_runs WHERE id=?",
-                                       (result.job_run_id,)).fetchone()  # fmt: skip
+                    row = conn.execute(
+                        "SELECT attempt FROM job_runs WHERE id=?", (result.job_run_id,)
+                    ).fetchone()
                 if row["attempt"] < job.get("MaxRetries", 0):
                     # the retry runs where the failed attempt ran
                     self.start_job_run(job_name, retry_of=result.job_run_id, executor=executor)
@@ -585,9 +599,13 @@ class Engine:
                     "UPDATE job_runs SET state='STOPPED', completed_on=?, last_modified_on=?, "
                     "error_message=? WHERE id=? AND state IN "
                     "('STARTING','RUNNING','STOPPING','WAITING')",
-                    (now(), now(), "Stopped: the process that started this job run is gone",
-                     j["id"]),
-                )  # fmt: skip
+                    (
+                        now(),
+                        now(),
+                        "Stopped: the process that started this job run is gone",
+                        j["id"],
+                    ),
+                )
         return reaped
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -751,11 +769,24 @@ def _insert_job_run(
         "last_modified_on, completed_on, error_message, timeout, owner) "
         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (
-            job_run_id, job_name, workflow, run_id, node, trigger, attempt, previous, state,
-            dumps(dict(arguments)), t, t, t if state not in JOB_RUN_ACTIVE else None, error,
-            timeout, dumps(owner) if owner else None,
+            job_run_id,
+            job_name,
+            workflow,
+            run_id,
+            node,
+            trigger,
+            attempt,
+            previous,
+            state,
+            dumps(dict(arguments)),
+            t,
+            t,
+            t if state not in JOB_RUN_ACTIVE else None,
+            error,
+            timeout,
+            dumps(owner) if owner else None,
         ),
-    )  # fmt: skip
+    )
 
 
 def _record_result(store: Store, result: JobResult, run_id: str | None) -> None:
@@ -965,7 +996,10 @@ class RunDriver(threading.Thread):
             self._watching = {}
             for src, dst in self.graph.edges:
                 node = self.graph.nodes[dst]
-                if node.type == "TRIGGER" and self.graph.triggers[node.name]["Type"] == "CONDITIONAL":
+                if (
+                    node.type == "TRIGGER"
+                    and self.graph.triggers[node.name]["Type"] == "CONDITIONAL"
+                ):
                     self._watching.setdefault(src, []).append(node.name)
         return self._watching
 
@@ -976,11 +1010,15 @@ class RunDriver(threading.Thread):
         end costs the same in a chain of 10 or of 1,000."""
         while not self.stopping:
             if everything:
-                candidates = [n for n, t in self.graph.triggers.items() if t["Type"] == "CONDITIONAL"]
+                candidates = [
+                    n for n, t in self.graph.triggers.items() if t["Type"] == "CONDITIONAL"
+                ]
                 everything = False
             else:
                 watchers = self._watchers()
-                candidates = list(dict.fromkeys(t for u in self._dirty for t in watchers.get(u, ())))
+                candidates = list(
+                    dict.fromkeys(t for u in self._dirty for t in watchers.get(u, ()))
+                )
             self._dirty.clear()
             fired = False
             for name in candidates:
@@ -1051,10 +1089,22 @@ class RunDriver(threading.Thread):
             try:
                 job = self.engine.definitions.job(job_name, conn)
             except EntityNotFoundException:
-                _insert_job_run(conn, key, job_name, self.workflow, self.run_id, uid, trigger,
-                                attempt, previous, "ERROR", action.get("Arguments", {}), None,
-                                error=f"Job {job_name!r} does not exist (deleted after the "
-                                "workflow was defined?)")  # fmt: skip
+                _insert_job_run(
+                    conn,
+                    key,
+                    job_name,
+                    self.workflow,
+                    self.run_id,
+                    uid,
+                    trigger,
+                    attempt,
+                    previous,
+                    "ERROR",
+                    action.get("Arguments", {}),
+                    None,
+                    error=f"Job {job_name!r} does not exist (deleted after the "
+                    "workflow was defined?)",
+                )
                 self._set_final(uid, "ERROR")
                 return
             arguments = _merge_arguments(job, action.get("Arguments", {}))
@@ -1062,33 +1112,80 @@ class RunDriver(threading.Thread):
             try:
                 _runnable(job)
             except InvalidInputException as exc:
-                _insert_job_run(conn, key, job_name, self.workflow, self.run_id, uid, trigger,
-                                attempt, previous, "FAILED", arguments, minutes,
-                                error=exc.message)  # fmt: skip
+                _insert_job_run(
+                    conn,
+                    key,
+                    job_name,
+                    self.workflow,
+                    self.run_id,
+                    uid,
+                    trigger,
+                    attempt,
+                    previous,
+                    "FAILED",
+                    arguments,
+                    minutes,
+                    error=exc.message,
+                )
                 self._set_final(uid, "FAILED")
                 return
             limit = job["ExecutionProperty"]["MaxConcurrentRuns"]
             if _active_job_runs(conn, job_name) >= limit:
                 if job.get("JobRunQueuingEnabled"):
                     if fresh:
-                        _insert_job_run(conn, key, job_name, self.workflow, self.run_id, uid,
-                                        trigger, attempt, previous, "WAITING", arguments,
-                                        minutes)  # fmt: skip
+                        _insert_job_run(
+                            conn,
+                            key,
+                            job_name,
+                            self.workflow,
+                            self.run_id,
+                            uid,
+                            trigger,
+                            attempt,
+                            previous,
+                            "WAITING",
+                            arguments,
+                            minutes,
+                        )
                     # still waiting (a retry of a waiting run too): keep it queued
                     self.waiting.append(
                         _Waiting(uid, job_name, trigger, action, key, attempt, previous)
                     )
                     return
-                _insert_job_run(conn, key, job_name, self.workflow, self.run_id, uid, trigger,
-                                attempt, previous, "FAILED", arguments, minutes,
-                                error=f"Job {job_name!r} exceeded its maximum allowed concurrent "
-                                f"runs ({limit}); raise ExecutionProperty.MaxConcurrentRuns or "
-                                "set JobRunQueuingEnabled")  # fmt: skip
+                _insert_job_run(
+                    conn,
+                    key,
+                    job_name,
+                    self.workflow,
+                    self.run_id,
+                    uid,
+                    trigger,
+                    attempt,
+                    previous,
+                    "FAILED",
+                    arguments,
+                    minutes,
+                    error=f"Job {job_name!r} exceeded its maximum allowed concurrent "
+                    f"runs ({limit}); raise ExecutionProperty.MaxConcurrentRuns or "
+                    "set JobRunQueuingEnabled",
+                )
                 self._set_final(uid, "FAILED")
                 return
             if fresh:
-                _insert_job_run(conn, key, job_name, self.workflow, self.run_id, uid, trigger,
-                                attempt, previous, "RUNNING", arguments, minutes)  # fmt: skip
+                _insert_job_run(
+                    conn,
+                    key,
+                    job_name,
+                    self.workflow,
+                    self.run_id,
+                    uid,
+                    trigger,
+                    attempt,
+                    previous,
+                    "RUNNING",
+                    arguments,
+                    minutes,
+                )
             else:
                 conn.execute(
                     "UPDATE job_runs SET state='RUNNING', started_on=?, last_modified_on=? "
@@ -1121,8 +1218,15 @@ class RunDriver(threading.Thread):
             return
         pending, self.waiting = self.waiting, []
         for w in pending:
-            self._start_job(w.node, w.name, w.trigger, w.action, attempt=w.attempt,
-                            previous=w.previous, key=w.key)  # fmt: skip
+            self._start_job(
+                w.node,
+                w.name,
+                w.trigger,
+                w.action,
+                attempt=w.attempt,
+                previous=w.previous,
+                key=w.key,
+            )
 
     def _crawler_service(self) -> Any:
         if self._crawlers is None:
@@ -1144,9 +1248,14 @@ class RunDriver(threading.Thread):
         except (CrawlerRunningException, EntityNotFoundException) as exc:
             state = "FAILED" if isinstance(exc, CrawlerRunningException) else "ERROR"
             service.record_failed_crawl(
-                crawler, exc.message, state=state, workflow_name=self.workflow,
-                workflow_run_id=self.run_id, node_id=uid, trigger_name=trigger,
-            )  # fmt: skip
+                crawler,
+                exc.message,
+                state=state,
+                workflow_name=self.workflow,
+                workflow_run_id=self.run_id,
+                node_id=uid,
+                trigger_name=trigger,
+            )
             self._set_final(uid, state)
             return
         item = _Active(uid, "crawl", crawler, key, trigger, {"CrawlerName": crawler})
@@ -1175,7 +1284,13 @@ class RunDriver(threading.Thread):
             except EntityNotFoundException:
                 retries = 0
             if item.attempt < retries:
-                self._start_job(item.node, item.name, item.trigger, item.action,
-                                attempt=item.attempt + 1, previous=key)  # fmt: skip
+                self._start_job(
+                    item.node,
+                    item.name,
+                    item.trigger,
+                    item.action,
+                    attempt=item.attempt + 1,
+                    previous=key,
+                )
                 return
         self._set_final(item.node, result.state)

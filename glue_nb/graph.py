@@ -87,7 +87,7 @@ class DesignGraph:
                     stack.append((uid, i + 1))
                     child = children[i]
                     if color[child] == 1:
-                        cyc = path[path.index(child) :] + [child]
+                        cyc = [*path[path.index(child) :], child]
                         return [self.nodes[u].name for u in cyc]
                     if color[child] == 0:
                         stack.append((child, 0))

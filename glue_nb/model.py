@@ -32,20 +32,54 @@ GLUE_COMMANDS = ("glueetl", "pythonshell", "gluestreaming", "glueray")
 MAX_JOB_TIMEOUT_MINUTES = 10080
 
 JOB_FIELDS = {
-    "Name", "Description", "Role", "Command", "DefaultArguments", "NonOverridableArguments",
-    "MaxRetries", "Timeout", "ExecutionProperty", "JobRunQueuingEnabled", "Tags", "JobMode",
-    "LogUri", "Connections", "AllocatedCapacity", "MaxCapacity", "WorkerType", "NumberOfWorkers",
-    "SecurityConfiguration", "NotificationProperty", "GlueVersion", "ExecutionClass",
-    "MaintenanceWindow", "ProfileName", "SourceControlDetails", "CodeGenConfigurationNodes",
-}  # fmt: skip
+    "Name",
+    "Description",
+    "Role",
+    "Command",
+    "DefaultArguments",
+    "NonOverridableArguments",
+    "MaxRetries",
+    "Timeout",
+    "ExecutionProperty",
+    "JobRunQueuingEnabled",
+    "Tags",
+    "JobMode",
+    "LogUri",
+    "Connections",
+    "AllocatedCapacity",
+    "MaxCapacity",
+    "WorkerType",
+    "NumberOfWorkers",
+    "SecurityConfiguration",
+    "NotificationProperty",
+    "GlueVersion",
+    "ExecutionClass",
+    "MaintenanceWindow",
+    "ProfileName",
+    "SourceControlDetails",
+    "CodeGenConfigurationNodes",
+}
 TRIGGER_FIELDS = {
-    "Name", "WorkflowName", "Type", "Schedule", "Predicate", "Actions", "Description",
-    "StartOnCreation", "Tags", "EventBatchingCondition",
-}  # fmt: skip
+    "Name",
+    "WorkflowName",
+    "Type",
+    "Schedule",
+    "Predicate",
+    "Actions",
+    "Description",
+    "StartOnCreation",
+    "Tags",
+    "EventBatchingCondition",
+}
 WORKFLOW_FIELDS = {"Name", "Description", "DefaultRunProperties", "Tags", "MaxConcurrentRuns"}
 ACTION_FIELDS = {
-    "JobName", "CrawlerName", "Arguments", "Timeout", "SecurityConfiguration", "NotificationProperty",
-}  # fmt: skip
+    "JobName",
+    "CrawlerName",
+    "Arguments",
+    "Timeout",
+    "SecurityConfiguration",
+    "NotificationProperty",
+}
 
 
 def _fail(message: str) -> InvalidInputException:

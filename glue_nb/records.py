@@ -13,7 +13,9 @@ __all__ = ["job_run_dict", "node_state", "statistics", "workflow_run_dict"]
 
 
 def job_run_dict(row: Mapping[str, Any] | sqlite3.Row) -> dict[str, Any]:
-    """A ``job_runs`` row as Glue's JobRun (plus ``OutputLocation``, ``LogLocation``, ``ErrorDetail``)."""
+    """A ``job_runs`` row as Glue's JobRun.
+
+    Extras beside Glue's keys: ``OutputLocation``, ``LogLocation``, ``ErrorDetail``."""
     started, completed = row["started_on"], row["completed_on"]
     out: dict[str, Any] = {
         "Id": row["id"],
@@ -26,7 +28,7 @@ def job_run_dict(row: Mapping[str, Any] | sqlite3.Row) -> dict[str, Any]:
         "CompletedOn": to_datetime(completed),
         "JobRunState": row["state"],
         "Arguments": loads(row["arguments"], {}),
-        "ExecutionTime": int(round((completed or row["last_modified_on"]) - started)),
+        "ExecutionTime": round((completed or row["last_modified_on"]) - started),
         "Timeout": row["timeout"],
         "OutputLocation": row["output_location"],
         "LogLocation": row["log_location"],
@@ -80,11 +82,17 @@ def statistics(job_states: Iterable[str], crawl_states: Iterable[str] = ()) -> d
     """Glue's WorkflowRunStatistics from the final state of each action of a run."""
     stats = dict.fromkeys(
         (
-            "TotalActions", "TimeoutActions", "FailedActions", "StoppedActions",
-            "SucceededActions", "RunningActions", "ErroredActions", "WaitingActions",
+            "TotalActions",
+            "TimeoutActions",
+            "FailedActions",
+            "StoppedActions",
+            "SucceededActions",
+            "RunningActions",
+            "ErroredActions",
+            "WaitingActions",
         ),
         0,
-    )  # fmt: skip
+    )
     for states, table in ((job_states, _JOB_COUNTERS), (crawl_states, _CRAWL_COUNTERS)):
         for state in states:
             stats["TotalActions"] += 1

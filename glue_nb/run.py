@@ -50,7 +50,9 @@ class Run:
     # -- state -----------------------------------------------------------------------------------
     def describe(self, graph: bool = True) -> dict[str, Any]:
         """Glue's WorkflowRun dict (with the run graph)."""
-        run = self.client.get_workflow_run(Name=self.workflow, RunId=self.run_id, IncludeGraph=graph)
+        run = self.client.get_workflow_run(
+            Name=self.workflow, RunId=self.run_id, IncludeGraph=graph
+        )
         return run["Run"]
 
     @property
@@ -78,7 +80,10 @@ class Run:
         alone does not say that)."""
         run = self.describe(graph=False)
         stats = run["Statistics"]
-        bad = sum(stats[k] for k in ("FailedActions", "TimeoutActions", "StoppedActions", "ErroredActions"))
+        bad = sum(
+            stats[k]
+            for k in ("FailedActions", "TimeoutActions", "StoppedActions", "ErroredActions")
+        )
         return run["Status"] == "COMPLETED" and bad == 0
 
     def job_runs(self) -> list[dict[str, Any]]:
@@ -92,7 +97,9 @@ class Run:
         return sorted(out, key=lambda r: r["StartedOn"])
 
     # -- control ---------------------------------------------------------------------------------
-    def wait(self, timeout: float | None = None, *, progress: bool | None = None, poll: float = 0.2) -> Run:
+    def wait(
+        self, timeout: float | None = None, *, progress: bool | None = None, poll: float = 0.2
+    ) -> Run:
         """Block until the run ends (any process may drive it). Shows a progress bar in
         Jupyter and on a terminal unless ``progress=False``."""
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -179,7 +186,13 @@ class _Bar:
         finished = stats["TotalActions"] - stats["RunningActions"] - stats["WaitingActions"]
         ended = sum(
             stats[k]
-            for k in ("SucceededActions", "FailedActions", "TimeoutActions", "StoppedActions", "ErroredActions")
+            for k in (
+                "SucceededActions",
+                "FailedActions",
+                "TimeoutActions",
+                "StoppedActions",
+                "ErroredActions",
+            )
         )
         self.bar.total = stats["TotalActions"]
         self.bar.n = min(ended, finished)
