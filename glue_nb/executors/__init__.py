@@ -13,6 +13,11 @@ from typing import Any
 
 from glue_nb.exceptions import InvalidInputException
 from glue_nb.executors.base import Executor, Handle, Task
+from glue_nb.jobs.notebook import defer_slow_imports
+
+# nbformat (validation, papermill) imports jsonschema, which builds rfc3987_syntax's grammar at
+# import (~0.7 s per process); glue-nb's processes import it only if a schema checks an IRI.
+defer_slow_imports()
 
 __all__ = ["EXECUTORS", "Executor", "Handle", "Task", "get_executor", "register_executor"]
 

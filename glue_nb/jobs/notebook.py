@@ -32,7 +32,6 @@ from typing import Any
 
 from glue_nb.jobs.spec import JobResult, JobSpec
 from glue_nb.model import parameter_name
-from glue_nb.runtime import CONTEXT_ENV
 
 __all__ = ["ParameterError", "coerce_parameters", "execute_notebook_job", "start_kernel"]
 
@@ -174,6 +173,8 @@ def _shutdown(km: Any) -> None:
 def _context_cell(spec: JobSpec, updates_path: str, cwd: str | None) -> Any:
     import nbformat
 
+    from glue_nb.runtime import CONTEXT_ENV  # layer 5: imported lazily
+
     context = {
         "workflow_name": spec.workflow_name,
         "workflow_run_id": spec.workflow_run_id,
@@ -250,8 +251,11 @@ def execute_notebook_job(
     and the run ends STOPPED. ``kernel_factory(kernel_name, cwd)`` returns a started
     ``KernelManager`` (the warm pool plugs in here); by default a fresh kernel is started.
     """
+    defer_slow_imports()
     import papermill
     from papermill.iorw import load_notebook_node
+
+    from glue_nb.executors.pool import register_engine
 
     logging.getLogger("papermill").setLevel(logging.ERROR)
 
@@ -316,8 +320,9 @@ def execute_notebook_job(
                 autosave_cell_every=10,
                 stdout_file=out_fh,
                 stderr_file=err_fh,
-                cwd=cwd,
+                cwd=None,  # the kernel has it (context cell); papermill would chdir this process
                 km=km,
+                engine_name=register_engine(),  # reuses a pooled kernel's connected client
             )
             result.state = "SUCCEEDED"
         except Exception as exc:
@@ -343,7 +348,7 @@ def execute_notebook_job(
     finally:
         finished.set()
         if km is not None:
-            _shutdown(km)
+            getattr(kernel_factory, "release", _shutdown)(km)
         try:
             with open(updates_path, encoding="utf-8") as fh:
                 result.property_updates = {str(k): str(v) for k, v in json.load(fh).items()}
@@ -356,6 +361,39 @@ def execute_notebook_job(
     if not _exists(spec.output_path):
         result.output_location = None
     return result
+
+
+def defer_slow_imports() -> None:
+    """Import ``rfc3987_syntax`` only when used: jsonschema (imported by nbformat) loads it for
+    its "iri" format check, and building its grammar costs ~0.7 s per process."""
+    import sys
+
+    name = "rfc3987_syntax"
+    if "jsonschema" in sys.modules or name in sys.modules:
+        return
+    import importlib.util
+    import types
+
+    try:
+        if importlib.util.find_spec(name) is None:
+            return
+    except (ImportError, ValueError):
+        return
+
+    def is_valid_syntax(*args: Any, **kwargs: Any) -> Any:
+        sys.modules.pop(name, None)
+        import rfc3987_syntax
+
+        return rfc3987_syntax.is_valid_syntax(*args, **kwargs)
+
+    stub = types.ModuleType(name)
+    stub.is_valid_syntax = is_valid_syntax  # type: ignore[attr-defined]
+    sys.modules[name] = stub
+    try:
+        import jsonschema  # noqa: F401  (binds the stub's is_valid_syntax)
+    finally:
+        if sys.modules.get(name) is stub:
+            del sys.modules[name]
 
 
 def _duration(spec: JobSpec) -> str:
