@@ -1081,6 +1081,15 @@ class RunDriver(threading.Thread):
     ) -> None:
         key = key or new_job_run_id()
         with self.store.transaction() as conn:
+            where = (conn, key, job_name, self.workflow, self.run_id, uid, trigger)
+
+            def record(
+                state: str, arguments: Mapping[str, str], minutes: float | None, error: str = ""
+            ) -> None:
+                _insert_job_run(
+                    *where, attempt, previous, state, arguments, minutes, error=error or None
+                )
+
             current = conn.execute("SELECT state FROM job_runs WHERE id=?", (key,)).fetchone()
             fresh = current is None
             if current is not None and current["state"] == "STOPPING":  # stopped while waiting
@@ -1089,22 +1098,10 @@ class RunDriver(threading.Thread):
             try:
                 job = self.engine.definitions.job(job_name, conn)
             except EntityNotFoundException:
-                _insert_job_run(
-                    conn,
-                    key,
-                    job_name,
-                    self.workflow,
-                    self.run_id,
-                    uid,
-                    trigger,
-                    attempt,
-                    previous,
-                    "ERROR",
-                    action.get("Arguments", {}),
-                    None,
-                    error=f"Job {job_name!r} does not exist (deleted after the "
-                    "workflow was defined?)",
+                message = (
+                    f"Job {job_name!r} does not exist (deleted after the workflow was defined?)"
                 )
+                record("ERROR", action.get("Arguments", {}), None, message)
                 self._set_final(uid, "ERROR")
                 return
             arguments = _merge_arguments(job, action.get("Arguments", {}))
@@ -1112,80 +1109,28 @@ class RunDriver(threading.Thread):
             try:
                 _runnable(job)
             except InvalidInputException as exc:
-                _insert_job_run(
-                    conn,
-                    key,
-                    job_name,
-                    self.workflow,
-                    self.run_id,
-                    uid,
-                    trigger,
-                    attempt,
-                    previous,
-                    "FAILED",
-                    arguments,
-                    minutes,
-                    error=exc.message,
-                )
+                record("FAILED", arguments, minutes, exc.message)
                 self._set_final(uid, "FAILED")
                 return
             limit = job["ExecutionProperty"]["MaxConcurrentRuns"]
             if _active_job_runs(conn, job_name) >= limit:
                 if job.get("JobRunQueuingEnabled"):
                     if fresh:
-                        _insert_job_run(
-                            conn,
-                            key,
-                            job_name,
-                            self.workflow,
-                            self.run_id,
-                            uid,
-                            trigger,
-                            attempt,
-                            previous,
-                            "WAITING",
-                            arguments,
-                            minutes,
-                        )
+                        record("WAITING", arguments, minutes)
                     # still waiting (a retry of a waiting run too): keep it queued
                     self.waiting.append(
                         _Waiting(uid, job_name, trigger, action, key, attempt, previous)
                     )
                     return
-                _insert_job_run(
-                    conn,
-                    key,
-                    job_name,
-                    self.workflow,
-                    self.run_id,
-                    uid,
-                    trigger,
-                    attempt,
-                    previous,
-                    "FAILED",
-                    arguments,
-                    minutes,
-                    error=f"Job {job_name!r} exceeded its maximum allowed concurrent "
-                    f"runs ({limit}); raise ExecutionProperty.MaxConcurrentRuns or "
-                    "set JobRunQueuingEnabled",
+                message = (
+                    f"Job {job_name!r} exceeded its maximum allowed concurrent runs ({limit}); "
+                    "raise ExecutionProperty.MaxConcurrentRuns or set JobRunQueuingEnabled"
                 )
+                record("FAILED", arguments, minutes, message)
                 self._set_final(uid, "FAILED")
                 return
             if fresh:
-                _insert_job_run(
-                    conn,
-                    key,
-                    job_name,
-                    self.workflow,
-                    self.run_id,
-                    uid,
-                    trigger,
-                    attempt,
-                    previous,
-                    "RUNNING",
-                    arguments,
-                    minutes,
-                )
+                record("RUNNING", arguments, minutes)
             else:
                 conn.execute(
                     "UPDATE job_runs SET state='RUNNING', started_on=?, last_modified_on=? "

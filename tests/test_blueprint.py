@@ -618,6 +618,7 @@ def test_convert_notebook_runs_standalone_with_defaults(
         progress_bar=False,
     )
     assert out is not None
-    written = list(tmp_path.glob("parquet-*/period=2026-10/customers.parquet"))
-    assert len(written) == 1
+    written = sorted(tmp_path.glob("parquet-*/country=*/*.parquet"))
+    shipped = sorted((SHIPPED.parent / "data" / "partitioned" / "customers").glob("country=*"))
+    assert [p.parent.name for p in written] == [p.name for p in shipped]  # one file per partition
     assert not list(folder.rglob("__pycache__")) and not list(folder.rglob("*.parquet"))

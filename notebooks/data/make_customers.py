@@ -221,6 +221,25 @@ def main() -> None:
         writer.writeheader()
         writer.writerows(rows)
     print(f"wrote {len(rows)} rows to {OUT}")
+    write_partitioned(rows)
+
+
+def write_partitioned(rows: list[dict[str, str]]) -> None:
+    """The same rows as a Hive-partitioned CSV dataset (``country=XX/part-0.csv``), the input of
+    the csv_to_parquet blueprint and of the crawler examples."""
+    root = OUT.parent.parent / "partitioned" / "customers"
+    by_country: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        by_country.setdefault(row["country"] or "unknown", []).append(row)
+    for country, part in sorted(by_country.items()):
+        folder = root / f"country={country}"
+        folder.mkdir(parents=True, exist_ok=True)
+        with (folder / "part-0.csv").open("w", newline="", encoding="utf-8") as fh:
+            fields = [c for c in COLUMNS if c != "country"]
+            writer = csv.DictWriter(fh, fieldnames=fields, lineterminator="\n", extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(part)
+    print(f"wrote {len(by_country)} partitions under {root}")
 
 
 if __name__ == "__main__":
