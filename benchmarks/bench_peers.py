@@ -416,6 +416,11 @@ def fmt_s(seconds: float | None) -> str:
     return "—" if seconds is None else f"{seconds:.2f} s"
 
 
+def fmt_ms(seconds: float) -> str:
+    ms = seconds * 1000
+    return f"{ms:.0f} ms" if ms >= 10 else f"{ms:.1f} ms" if ms >= 0.1 else f"{ms * 1000:.0f} µs"
+
+
 def ratio(a: float | None, b: float | None) -> str:
     return "—" if a is None or b is None else f"{a / b:.2f}×"
 
@@ -502,10 +507,10 @@ def main() -> None:
     for (tool, shape), values in sorted(times.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         lines.append(f"- {shape}, {tool}: " + ", ".join(f"{v:.2f}" for v in values))
     lines += ["", "| one kernel | median |", "|---|---|"]
-    lines += [f"| {name} | {seconds * 1000:.0f} ms |" for name, seconds in kernels.items()]
+    lines += [f"| {name} | {fmt_ms(seconds)} |" for name, seconds in kernels.items()]
     lines += ["", "| engine | median |", "|---|---|"]
     for name, seconds in engine.items():
-        shown = f"{seconds * 1000:.1f} ms" if seconds < 0.1 else f"{seconds:.2f} s"
+        shown = fmt_ms(seconds) if seconds < 0.1 else f"{seconds:.2f} s"
         lines.append(f"| {name} | {shown} |")
     if dask_rows:
         lines += [

@@ -145,6 +145,29 @@ def test_describe_and_configuration(client, monkeypatch):
     assert client.status == "running"  # closing an executor that wraps a client leaves it
 
 
+def test_dask_as_the_process_default(tmp_path, client, monkeypatch):
+    from glue_nb.executors import _shared
+
+    monkeypatch.setenv("GLUE_NB_EXECUTOR", "dask")
+    monkeypatch.setenv("GLUE_NB_DASK_ADDRESS", client.scheduler.address)
+    notebook = write_notebook(tmp_path / "t.ipynb", "y = x + 1")
+    wf = gn.Workflow("default", home=tmp_path / "home").run(gn.NotebookJob("d", notebook))
+    try:
+        run = wf.deploy().start().wait(120, progress=False)  # no executor given
+        assert run.status == "COMPLETED" and run.statistics["SucceededActions"] == 1
+        assert isinstance(_shared["dask"], DaskExecutor)
+        store = wf.client().store
+        with store.read() as conn:
+            options = conn.execute(
+                "SELECT options FROM workflow_runs WHERE run_id=?", (run.run_id,)
+            ).fetchone()[0]
+        assert f"dask:{client.scheduler.address}" in options  # recorded with the run
+    finally:
+        shared = _shared.pop("dask", None)
+        if shared is not None:
+            shared.close()
+
+
 def test_stop_cancels_running_tasks(tmp_path, client):
     marker = tmp_path / "kernel.pid"
     slow = write_notebook(
@@ -283,3 +306,23 @@ def test_overhead_per_job_against_local(tmp_path, client):
         f"\nchain of {len(jobs)}: local {local:.2f} s, dask {dask:.2f} s, "
         f"dask overhead {(dask - local) / len(jobs) * 1000:+.0f} ms per job"
     )
+
+
+def test_each_worker_process_has_its_own_kernel_pool(tmp_path, client):
+    notebook = write_notebook(tmp_path / "t.ipynb", "y = x + 1")
+    jobs = [gn.NotebookJob(f"p{i}", notebook, parameters={"x": i}) for i in range(6)]
+    wf = gn.Workflow("pools", home=tmp_path / "home").run(*jobs).deploy()
+    assert wf.start(executor=client).wait(120, progress=False).statistics["SucceededActions"] == 6
+
+    def stats() -> dict:
+        from glue_nb.executors.pool import default_pool
+
+        pool = default_pool()
+        return {"size": pool.size, **pool.stats(), "helpers": len(pool.helper_pids())}
+
+    per_worker = client.run(stats)
+    assert len(per_worker) == 2
+    for s in per_worker.values():
+        assert s["size"] == 2  # the worker's threads, not the host's CPUs
+        assert s["idle"] + s["warming"] <= 2
+    assert sum(s["hits"] + s["waits"] for s in per_worker.values()) >= 6

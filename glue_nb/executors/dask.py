@@ -78,9 +78,11 @@ def _lost_result(task: Task, message: str) -> Any:
 
 def run_on_worker(task: Task, names: dict[str, str]) -> Any:
     """Run ``task`` on this Dask worker: the function the executor submits."""
-    from glue_nb.executors.pool import run_task
+    from glue_nb.executors.pool import default_pool, run_task
 
     worker = distributed.get_worker()
+    threads = getattr(getattr(worker, "state", None), "nthreads", None) or 2
+    default_pool(size=max(1, min(8, int(threads))))  # created once per worker process
     client = distributed.get_client()
     started = distributed.Event(names["started"], client=client)
     where = distributed.Variable(names["where"], client=client)

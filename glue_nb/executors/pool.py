@@ -931,10 +931,15 @@ _default: KernelPool | None = None
 _default_lock = threading.Lock()
 
 
-def default_pool() -> KernelPool | None:
-    """This process's pool (created on first use), or ``None`` when ``GLUE_NB_KERNEL_POOL=0``."""
+def default_pool(size: int | None = None) -> KernelPool | None:
+    """This process's pool (created on first use), or ``None`` when ``GLUE_NB_KERNEL_POOL=0``.
+
+    ``size`` is the size to create it with when ``$GLUE_NB_KERNEL_POOL`` does not set one (a Dask
+    worker passes its number of threads: no more jobs run there at once).
+    """
     global _default
-    size = pool_size_from_env()
+    if size is None or os.environ.get(ENV_POOL, "").strip():
+        size = pool_size_from_env()
     if size <= 0:
         return None
     with _default_lock:
