@@ -53,7 +53,7 @@ class Executor(ABC):
         """A short label recorded with each run (e.g. ``"local"`` or a scheduler address)."""
         return self.name
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook: most executors hold nothing
         """Release what the executor holds (threads, cluster clients, kernels)."""
 
 
