@@ -7,8 +7,9 @@ setup:
 demo: setup  ## run the month-close demo workflow on the embedded store (./.glue_nb)
 	.venv/bin/glue-nb run notebooks/month_close.py
 
-test:  ## the whole test suite, as CI runs it
+test:  ## lint, then the whole test suite, as CI runs it
 	@bash scripts/setup.sh --browser
+	.venv/bin/ruff check glue_nb tests benchmarks
 	.venv/bin/python -m pytest
 
 fast: setup  ## the fast lane: no kernels, cluster or browser
