@@ -31,9 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from glue_nb.definitions import Definitions  # noqa: E402
 from glue_nb.engine import Engine  # noqa: E402
-from glue_nb.executors.base import Executor, Handle, Task  # noqa: E402
 from glue_nb.graph import check_design, design_graph  # noqa: E402
-from glue_nb.jobs.spec import JobResult  # noqa: E402
 from glue_nb.store import Store  # noqa: E402
 
 NOTEBOOK = ROOT / "tests" / "notebooks" / "job.ipynb"
@@ -41,25 +39,7 @@ if not NOTEBOOK.exists():
     NOTEBOOK = ROOT / "notebooks" / "jobs" / "report.ipynb"
 
 
-class _Done(Handle):
-    def __init__(self, result: JobResult) -> None:
-        self.result = result
-
-    def stop(self) -> None:
-        pass
-
-    def add_done_callback(self, fn: Callable[[Any, BaseException | None], None]) -> None:
-        fn(self.result, None)
-
-
-class InstantExecutor(Executor):
-    """Every job SUCCEEDS the moment it is submitted."""
-
-    name = "instant"
-
-    def submit(self, task: Task) -> Handle:
-        t = time.time()
-        return _Done(JobResult(task.spec.job_run_id, "SUCCEEDED", t, t))
+from glue_nb.executors.instant import InstantExecutor  # noqa: E402
 
 
 def job(name: str) -> dict[str, Any]:

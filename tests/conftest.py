@@ -24,6 +24,7 @@ import pytest
 import glue_nb
 from glue_nb.client import GlueClient
 from glue_nb.executors.base import Executor, Handle, Task
+from glue_nb.executors.instant import InstantExecutor  # noqa: F401 - tests import it from here
 from glue_nb.jobs.spec import JobResult
 
 TESTS = Path(__file__).resolve().parent
@@ -274,41 +275,7 @@ def snapshot(home: Path) -> dict[str, list[tuple]]:
         conn.close()
 
 
-# -- an in-process executor (no kernels) --------------------------------------------------------
-class _Done(Handle):
-    def __init__(self, result: JobResult) -> None:
-        self.result = result
-
-    def stop(self) -> None:
-        pass
-
-    def add_done_callback(self, fn: Callable[[Any, BaseException | None], None]) -> None:
-        fn(self.result, None)
-
-
-class InstantExecutor(Executor):
-    """Ends every job at once: SUCCEEDED, or the state ``outcomes[job name]`` says."""
-
-    name = "instant"
-
-    def __init__(self, outcomes: Mapping[str, str] | None = None) -> None:
-        self.outcomes = dict(outcomes or {})
-        self.submitted: list[Task] = []
-
-    def submit(self, task: Task) -> Handle:
-        self.submitted.append(task)
-        spec = task.spec
-        t = time.time()
-        state = self.outcomes.get(spec.job_name, "SUCCEEDED")
-        return _Done(
-            JobResult(
-                spec.job_run_id,
-                state,
-                t,
-                t,
-                error_message=None if state == "SUCCEEDED" else f"{state} on purpose",
-            )
-        )
+# -- in-process executors (no kernels) ----------------------------------------------------------
 
 
 class _Held(Handle):
