@@ -207,12 +207,21 @@ class _Bar:
         self.bar.close()
 
 
+def _in_kernel() -> bool:
+    """True inside a Jupyter kernel (not merely when ipykernel was imported)."""
+    import sys
+
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
+
+
 def _progress(run: Run, progress: bool | None) -> _Bar | None:
     import sys
 
     if progress is False:
         return None
-    if progress is None and not (sys.stderr.isatty() or "ipykernel" in sys.modules):
+    if progress is None and not (sys.stderr.isatty() or _in_kernel()):
         return None
     from tqdm.auto import tqdm
 
