@@ -122,8 +122,8 @@ def preconnect(km: Any, timeout: float = 60.0) -> tuple[Any, dict[str, Any]]:
     kc.start_channels(shell=True, iopub=True, stdin=False, hb=False, control=False)
     try:
         # Blocking shadows of the asyncio sockets: no event loop gets attached to them here.
-        shell = zmq.Socket.shadow(kc.shell_channel.socket.underlying)
-        iopub = zmq.Socket.shadow(kc.iopub_channel.socket.underlying)
+        shell: Any = zmq.Socket.shadow(kc.shell_channel.socket.underlying)
+        iopub: Any = zmq.Socket.shadow(kc.iopub_channel.socket.underlying)
         reply = _handshake(kc.session, shell, iopub, lambda: _alive(km), timeout)
     except BaseException:
         close_client(kc)
@@ -229,7 +229,7 @@ def _manager_class() -> type:
                 if process is None:
                     await super()._async_launch_kernel(kernel_cmd, **kw)
                     return
-                provisioner = self.provisioner
+                provisioner: Any = self.provisioner  # a LocalProvisioner
                 assert provisioner is not None
                 provisioner.process = process
                 provisioner.pid = provisioner.pgid = process.pid
