@@ -14,7 +14,7 @@ if [ ${#packages[@]} -gt 0 ]; then
     sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
     echo "setup: installing ${packages[*]} with apt-get"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${packages[@]}" >/dev/null
   else
     echo "setup: please install ${packages[*]} (e.g. 'brew install graphviz' or 'conda install graphviz')" >&2
   fi
