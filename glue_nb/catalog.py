@@ -100,19 +100,26 @@ def _columns(what: str, value: Any) -> list[dict[str, Any]]:
     return out
 
 
-def _table_input(value: Any, where: str) -> dict[str, Any]:
-    """Validate a TableInput and return the normalised dict to store."""
+def _named_input(kind: str, value: Any, fields: set[str], where: str) -> dict[str, Any]:
+    """A ``<kind>Input`` map: a valid lower-cased Name, only known fields, no None values."""
     if not isinstance(value, Mapping):
-        raise InvalidInputException(f"{where}: TableInput must be a map with at least Name")
-    name = check_name("Table", value.get("Name")).lower()
-    unknown = sorted(set(value) - TABLE_FIELDS)
+        raise InvalidInputException(f"{where}: {kind}Input must be a map with at least Name")
+    name = check_name(kind, value.get("Name")).lower()
+    unknown = sorted(set(value) - fields)
     if unknown:
         raise InvalidInputException(
-            f"{where}: TableInput for {name!r} has unknown field(s) {', '.join(unknown)}; "
-            f"valid: {', '.join(sorted(TABLE_FIELDS))}"
+            f"{where}: {kind}Input for {name!r} has unknown field(s) {', '.join(unknown)}; "
+            f"valid: {', '.join(sorted(fields))}"
         )
     body: dict[str, Any] = _plain({k: v for k, v in value.items() if v is not None})
     body["Name"] = name
+    return body
+
+
+def _table_input(value: Any, where: str) -> dict[str, Any]:
+    """Validate a TableInput and return the normalised dict to store."""
+    body = _named_input("Table", value, TABLE_FIELDS, where)
+    name = body["Name"]
     sd = body.get("StorageDescriptor")
     if sd is not None:
         if not isinstance(sd, dict):
@@ -606,17 +613,8 @@ class Catalog:
 
     @staticmethod
     def _database_input(value: Any, where: str) -> dict[str, Any]:
-        if not isinstance(value, Mapping):
-            raise InvalidInputException(f"{where}: DatabaseInput must be a map with Name")
-        name = check_name("Database", value.get("Name")).lower()
-        unknown = sorted(set(value) - DATABASE_FIELDS)
-        if unknown:
-            raise InvalidInputException(
-                f"{where}: DatabaseInput for {name!r} has unknown field(s) {', '.join(unknown)}; "
-                f"valid: {', '.join(sorted(DATABASE_FIELDS))}"
-            )
-        body = _plain({k: v for k, v in value.items() if v is not None})
-        body["Name"] = name
+        body = _named_input("Database", value, DATABASE_FIELDS, where)
+        name = body["Name"]
         if body.get("Parameters") is not None:
             body["Parameters"] = check_string_map(
                 f"Database {name!r} Parameters", body["Parameters"]
