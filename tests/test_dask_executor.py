@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import conftest
 import nbformat
 import psutil
 import pytest
@@ -23,18 +24,7 @@ pytestmark = [pytest.mark.dask, pytest.mark.kernel, pytest.mark.slow]
 
 
 def write_notebook(path: Path, *cells: str, params: str = "x = 1") -> str:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    first = nbformat.v4.new_code_cell(params)
-    first.metadata["tags"] = ["parameters"]
-    nb.cells = [first, *(nbformat.v4.new_code_cell(c) for c in cells)]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, path)
-    return str(path)
+    return str(conftest.write_notebook(path, [params, *cells]))
 
 
 def new_cluster(n_workers: int = 2) -> Any:

@@ -11,6 +11,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import conftest
 import nbformat
 import psutil
 import pytest
@@ -30,18 +31,7 @@ pytestmark = pytest.mark.kernel
 
 
 def write_notebook(path: Path, *cells: str, params: str = "x = 1") -> Path:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    first = nbformat.v4.new_code_cell(params)
-    first.metadata["tags"] = ["parameters"]
-    nb.cells = [first, *(nbformat.v4.new_code_cell(c) for c in cells)]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, path)
-    return path
+    return conftest.write_notebook(path, [params, *cells])
 
 
 def spec_for(tmp_path: Path, notebook: Path, n: int = 0, **extra: object) -> JobSpec:

@@ -20,7 +20,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-import nbformat
+import conftest
 import pytest
 
 import glue_nb
@@ -33,14 +33,7 @@ SPEEDUP = "60"
 
 
 def tiny_notebook(path: Path) -> Path:
-    nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell("sleep = 0.0")
-    params.metadata["tags"] = ["parameters"]
-    nb.cells += [params, nbformat.v4.new_code_cell("import time\ntime.sleep(sleep)")]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}  # fmt: skip
-    nbformat.write(nb, str(path))
-    return path
+    return conftest.write_notebook(path, ["sleep = 0.0", "import time\ntime.sleep(sleep)"])
 
 
 class Procs:

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import nbformat
+import conftest
 import pytest
 
 import glue_nb as gn
@@ -33,18 +33,7 @@ pytestmark = [
 
 
 def write_notebook(path: Path, source: str) -> Path:
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [
-        nbformat.v4.new_code_cell("seconds = 0.0", metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell(source),
-    ]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(nb, str(path))
-    return path
+    return conftest.write_notebook(path, ["seconds = 0.0", source])
 
 
 @pytest.fixture(scope="module")
