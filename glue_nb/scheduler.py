@@ -287,25 +287,31 @@ class Scheduler:
     def holds_lease(self) -> bool:
         return self._held
 
+    def _held_elsewhere(self, conn: Any, t: float) -> bool:
+        """True (and standing by) while another live scheduler holds an unexpired lease."""
+        row = conn.execute("SELECT * FROM scheduler_lease WHERE name=?", (LEASE,)).fetchone()
+        if row is None or row["holder"] == self.id:
+            return False
+        info = loads(row["info"], {})
+        if row["expires"] > t and _holder_alive(info):
+            self._standby(info, row["expires"])
+            return True
+        return False
+
     def _ensure_lease(self) -> bool:
         """Acquire or renew the lease when due; True while this scheduler holds it."""
         t = wall_now()
         if self._held and t < self._renew_at:
             return True
+        # A cheap read first, so a standby scheduler does not take the write lock every tick;
+        # then the same check again inside the transaction that takes or renews the lease.
         with self.store.read() as conn:
-            row = conn.execute("SELECT * FROM scheduler_lease WHERE name=?", (LEASE,)).fetchone()
-        if row is not None and row["holder"] != self.id:
-            info = loads(row["info"], {})
-            if row["expires"] > t and _holder_alive(info):
-                self._standby(info, row["expires"])
+            if self._held_elsewhere(conn, t):
                 return False
         with self.store.transaction() as conn:
+            if self._held_elsewhere(conn, t):
+                return False
             row = conn.execute("SELECT * FROM scheduler_lease WHERE name=?", (LEASE,)).fetchone()
-            if row is not None and row["holder"] != self.id:
-                info = loads(row["info"], {})
-                if row["expires"] > t and _holder_alive(info):
-                    self._standby(info, row["expires"])
-                    return False
             if row is None or row["holder"] != self.id:
                 conn.execute(
                     "INSERT OR REPLACE INTO scheduler_lease(name, holder, info, acquired_on, "
