@@ -435,16 +435,19 @@ class Engine:
         spec = self._job_spec(job, run_id, merged, minutes, None, None, attempt, {})
         handle = chosen.submit(Task("notebook", run_id, spec))
         self._job_handles[run_id] = handle
-        thread_done = threading.Event()
+        ended = threading.Event()
+        _pending_job_runs.add(ended)
+        _wait_for_runs_at_exit()
 
         def done(result: JobResult | None, error: BaseException | None) -> None:
-            result = result or _lost(run_id, error)
-            self._finish_standalone(job_name, result, chosen)
-            self._job_handles.pop(run_id, None)
-            thread_done.set()
+            try:
+                self._finish_standalone(job_name, result or _lost(run_id, error), chosen)
+            finally:
+                self._job_handles.pop(run_id, None)
+                _pending_job_runs.discard(ended)
+                ended.set()
 
         handle.add_done_callback(done)
-        _keep_alive(thread_done)
         return run_id
 
     def _finish_standalone(
@@ -660,11 +663,8 @@ def _cancel_crawls(conn: Any, run_id: str, t: float) -> None:
             pass
 
 
-def _keep_alive(done: threading.Event) -> None:
-    """Keep the interpreter alive until ``done`` (a normal exit must not kill job runs)."""
-    _wait_for_runs_at_exit()
-    t = threading.Thread(target=done.wait, name="glue-nb-keepalive", daemon=False)
-    t.start()
+#: Standalone job runs of this process that have not ended (the exit hook waits for them).
+_pending_job_runs: set[threading.Event] = set()
 
 
 _exit_hook = threading.Lock()
@@ -698,17 +698,14 @@ def _wait_for_runs_at_exit() -> None:
 
 def _join_runs() -> None:
     while True:
-        busy = [
-            t
-            for t in threading.enumerate()
-            if t is not threading.current_thread()
-            and (isinstance(t, RunDriver) or t.name == "glue-nb-keepalive")
-            and t.is_alive()
-        ]
-        if not busy:
+        drivers = [t for t in threading.enumerate() if isinstance(t, RunDriver) and t.is_alive()]
+        pending = list(_pending_job_runs)
+        if not drivers and not pending:
             return
-        for t in busy:
+        for t in drivers:
             t.join()
+        for done in pending:
+            done.wait()
 
 
 def _lost(key: str, error: BaseException | None) -> JobResult:

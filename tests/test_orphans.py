@@ -189,9 +189,7 @@ SCRIPT = """
 def test_scripts_that_exit_normally_finish_their_runs(client: GlueClient) -> None:
     """Two scripts at once (six kernels starting together across processes) each start a run
     and end; each process stays until its run is done, and every job succeeds."""
-    # Open the store first: two processes creating a brand-new store at the same moment can
-    # still race on "PRAGMA journal_mode=WAL" (reported; glue_nb/store is not this suite's).
-    assert client.store.schema_version >= 1
+    assert client.store.schema_version >= 1  # the store exists before the scripts open it
     procs = {name: python(SCRIPT, client.home, name, JOB_NB) for name in ("s0", "s1")}
     ends: dict[str, float] = {}
     outs: dict[str, str] = {}
@@ -206,6 +204,26 @@ def test_scripts_that_exit_normally_finish_their_runs(client: GlueClient) -> Non
         assert set(states(run).values()) == {"SUCCEEDED"} and len(states(run)) == 4
         assert run["CompletedOn"].timestamp() <= ends[name]
     assert sys.executable == PYTHON
+
+
+JOB_SCRIPT = """
+    import sys
+    import glue_nb
+    c = glue_nb.client(sys.argv[1])
+    print(c.start_job_run(JobName="solo", Arguments={"--sleep": "1"})["JobRunId"])
+"""
+
+
+def test_a_script_that_exits_finishes_its_standalone_job_run(client: GlueClient) -> None:
+    """StartJobRun outside a workflow, then a normal exit: the process waits for the job."""
+    client.create_job(Name="solo", Command={"Name": "notebook", "ScriptLocation": JOB_NB})
+    proc = python(JOB_SCRIPT, client.home)
+    out, err = proc.communicate(timeout=120)
+    ended = time.time()
+    assert proc.returncode == 0, err
+    job_run = client.get_job_run(JobName="solo", RunId=out.strip())["JobRun"]
+    assert job_run["JobRunState"] == "SUCCEEDED", job_run
+    assert job_run["CompletedOn"].timestamp() <= ended
 
 
 def test_a_live_owner_is_not_reaped(client: GlueClient, tmp_path: Path) -> None:
