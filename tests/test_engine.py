@@ -597,8 +597,11 @@ def test_output_notebooks_and_logs_stay_inside_the_home(client: GlueClient) -> N
 # -- the state machine alone (no kernels) -------------------------------------------------------
 def test_only_runs_of_the_same_workflow_run_count(client: GlueClient) -> None:
     instant = InstantExecutor()
+    # two runs at once: each job may run twice at a time (Glue's default limit is 1, which would
+    # fail one run's "a" with "exceeded its maximum allowed concurrent runs")
+    two = {"ExecutionProperty": {"MaxConcurrentRuns": 2}}
     make_workflow(
-        client, "w", {"a": {}, "b": {}}, start=["a"],
+        client, "w", {"a": two, "b": two}, start=["a"],
         conditional=[("a ok", [condition("a")], "AND", ["b"])],
     )  # fmt: skip
     client.start_job_run(JobName="a", Executor=instant)  # outside the workflow
@@ -608,6 +611,7 @@ def test_only_runs_of_the_same_workflow_run_count(client: GlueClient) -> None:
     r2 = client.start_workflow_run(Name="w", Executor=instant)["RunId"]
     for rid in (r1, r2):
         run = wait_run(client, "w", rid)
+        assert states(run) == {"a": "SUCCEEDED", "b": "SUCCEEDED"}
         assert {k: len(v) for k, v in job_runs(run).items()} == {"a": 1, "b": 1}
         assert all(jr["WorkflowRunId"] == rid for runs in job_runs(run).values() for jr in runs)
 
