@@ -10,10 +10,11 @@ from matplotlib.figure import Figure
 
 from glue_nb import charts
 
-T0 = datetime.now(timezone.utc) - timedelta(seconds=70)  # report runs till now
+T0 = datetime(2026, 10, 1, 6, 0, tzinfo=timezone.utc)  # for finished runs
 
 
 def jr(
+    t0: datetime,
     job: str,
     attempt: int,
     state: str,
@@ -27,15 +28,20 @@ def jr(
         "Attempt": attempt,
         "JobName": job,
         "JobRunState": state,
-        "StartedOn": T0 + timedelta(seconds=start),
+        "StartedOn": t0 + timedelta(seconds=start),
         "TriggerName": trigger,
-        "CompletedOn": None if end is None else T0 + timedelta(seconds=end),
+        "CompletedOn": None if end is None else t0 + timedelta(seconds=end),
         **({"PreviousRunId": prev} if prev else {}),
     }
 
 
 def run_dict() -> dict[str, Any]:
-    """start -> slow (60 s), quick (10 s, failed once and retried); all succeeded -> report."""
+    """start -> slow (60 s), quick (10 s, failed once and retried); all succeeded -> report.
+
+    The run started 70 s ago and "report" is still running, so the chart spans 70 s whenever the
+    test runs (a module-level start time made the span, and so the labels, depend on how long
+    the suite took to reach this test)."""
+    t0 = datetime.now(timezone.utc) - timedelta(seconds=70)
     cond = {
         "Type": "CONDITIONAL",
         "Predicate": {
@@ -58,7 +64,7 @@ def run_dict() -> dict[str, Any]:
             "Type": "JOB",
             "Name": "slow",
             "UniqueId": "j1",
-            "JobDetails": {"JobRuns": [jr("slow", 0, "SUCCEEDED", 0, 60, "start")]},
+            "JobDetails": {"JobRuns": [jr(t0, "slow", 0, "SUCCEEDED", 0, 60, "start")]},
         },
         {
             "Type": "JOB",
@@ -66,8 +72,8 @@ def run_dict() -> dict[str, Any]:
             "UniqueId": "j2",
             "JobDetails": {
                 "JobRuns": [
-                    jr("quick", 0, "FAILED", 0, 5, "start"),
-                    jr("quick", 1, "SUCCEEDED", 5, 15, "start", prev="jr_quick_0"),
+                    jr(t0, "quick", 0, "FAILED", 0, 5, "start"),
+                    jr(t0, "quick", 1, "SUCCEEDED", 5, 15, "start", prev="jr_quick_0"),
                 ]
             },
         },
@@ -75,7 +81,7 @@ def run_dict() -> dict[str, Any]:
             "Type": "JOB",
             "Name": "report",
             "UniqueId": "j3",
-            "JobDetails": {"JobRuns": [jr("report", 0, "RUNNING", 60.2, None, "both")]},
+            "JobDetails": {"JobRuns": [jr(t0, "report", 0, "RUNNING", 60.2, None, "both")]},
         },
     ]
     return {"Name": "wf", "WorkflowRunId": "wr_x", "Status": "RUNNING", "Graph": {"Nodes": nodes}}
