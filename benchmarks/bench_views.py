@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import nbformat
 
 import glue_nb as gn
-from glue_nb.engine import _owner
+from glue_nb.owner import current_owner
 from glue_nb.ids import new_job_run_id, new_run_id
 from glue_nb.run import Run
 from glue_nb.store import dumps
@@ -93,7 +93,7 @@ def build(home: Path, size: int) -> tuple[gn.GlueClient, str, list[str]]:
                 dumps({"period": "2026-10"}),
                 dumps({"triggers": triggers}),
                 dumps({t["Name"]: t0 for t in triggers[: stage // 2]}),
-                dumps(_owner()),
+                dumps(current_owner()),
                 time.time(),
                 "{}",
             ),

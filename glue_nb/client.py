@@ -309,8 +309,8 @@ class GlueClient:
 
     @_operation("BatchStopJobRun")
     def batch_stop_job_run(self, *, JobName: str, JobRunIds: list[str]) -> dict[str, Any]:
-        """Stop job runs: standalone ones owned by this process, or single job runs of a
-        workflow run (which goes on; a trigger watching for STOPPED can fire)."""
+        """Stop job runs, from any process: standalone ones, or single job runs of a workflow
+        run (which goes on; a trigger watching for STOPPED can fire)."""
         stopped, errors = [], []
         for run_id in JobRunIds:
             with self.store.read() as conn:
@@ -331,17 +331,12 @@ class GlueClient:
                     stopped.append({"JobName": JobName, "JobRunId": run_id})
                 except GlueNbError as exc:
                     errors.append(_batch_error(JobName, run_id, exc.code, exc.message))
-            elif self.engine.stop_job_run(JobName, run_id):
-                stopped.append({"JobName": JobName, "JobRunId": run_id})
-            else:
-                errors.append(
-                    _batch_error(
-                        JobName,
-                        run_id,
-                        "InvalidInputException",
-                        "job run is owned by another process",
-                    )
-                )
+            else:  # a standalone job run, of this process or another one
+                try:
+                    self.engine.stop_job_run(JobName, run_id)
+                    stopped.append({"JobName": JobName, "JobRunId": run_id})
+                except GlueNbError as exc:
+                    errors.append(_batch_error(JobName, run_id, exc.code, exc.message))
         return _meta(SuccessfulSubmissions=stopped, Errors=errors)
 
     # -- triggers --------------------------------------------------------------------------------

@@ -20,6 +20,9 @@ Choices where Glue leaves room:
   folders it read.
 * Only S3Targets (local paths, ``file://`` or any fsspec URL) and CatalogTargets can be crawled;
   ``Classifiers`` are stored but the built-in classifiers are always used.
+* A crawl started by ``start_crawler`` belongs to the process that started it. If that process
+  dies, the next crawler call of any process ends the crawl CANCELLED with a message saying so
+  and the crawler is READY again (Glue's crawlers cannot lose their process; ours can).
 """
 
 from __future__ import annotations
@@ -44,11 +47,12 @@ from glue_nb.exceptions import (
 )
 from glue_nb.ids import new_crawl_id
 from glue_nb.model import check_name, check_string_map
+from glue_nb.owner import HEARTBEAT_EVERY, current_owner, owner_alive
 from glue_nb.states import CRAWL_FINAL
 from glue_nb.store import dumps, loads
 from glue_nb.timeutil import now, to_datetime
 
-__all__ = ["LOG_GROUP", "CrawlerService", "crawl_dict", "crawler_body"]
+__all__ = ["LOG_GROUP", "CrawlerService", "cancel_orphaned_crawl", "crawl_dict", "crawler_body"]
 
 log = logging.getLogger(__name__)
 
@@ -467,12 +471,14 @@ class CrawlerService:
 
     def get_crawler(self, Name: str) -> dict:
         """GetCrawler → {"Crawler": {...}} with State, LastCrawl, CrawlElapsedTime, Version."""
+        self.reap_orphans()
         with self.store.read() as conn:
             return {"Crawler": self._crawler_dict(conn, self._require(conn, Name))}
 
     def get_crawlers(self, MaxResults: int | None = None, NextToken: str | None = None) -> dict:
         """GetCrawlers → {"Crawlers", "NextToken"} (by name)."""
         limit = self._limit(MaxResults)
+        self.reap_orphans()
         with self.store.read() as conn:
             rows = conn.execute(
                 "SELECT * FROM crawlers WHERE name > ? ORDER BY name LIMIT ?",
@@ -573,7 +579,8 @@ class CrawlerService:
     # -- running --------------------------------------------------------------------------------
     def start_crawler(self, Name: str) -> dict:
         """StartCrawler: crawl in a background (non-daemon) thread of this process → {}."""
-        crawl_id, spec = self.begin_crawl(Name)
+        self.reap_orphans()
+        crawl_id, spec = self.begin_crawl(Name, owner=current_owner())
         thread = threading.Thread(
             target=self._run, args=(crawl_id, spec), name=f"glue-nb-crawler-{Name}", daemon=False
         )
@@ -584,13 +591,19 @@ class CrawlerService:
     def _run(self, crawl_id: str, spec: dict[str, Any]) -> None:
         from glue_nb.jobs.crawler import execute_crawl
 
-        polled = [0.0, False]
+        polled = [0.0, False, time.monotonic()]
 
-        def should_stop() -> bool:
+        def should_stop() -> bool:  # polled between files: also the crawl's heartbeat
             t = time.monotonic()
             if t - polled[0] >= STOP_POLL_SECONDS:
                 polled[0] = t
                 polled[1] = self.is_stop_requested(crawl_id)
+            if t - polled[2] >= HEARTBEAT_EVERY:
+                polled[2] = t
+                with self.store.transaction() as conn:
+                    conn.execute(
+                        "UPDATE crawls SET heartbeat_on = ? WHERE crawl_id = ?", (now(), crawl_id)
+                    )
             return bool(polled[1])
 
         try:
@@ -613,6 +626,7 @@ class CrawlerService:
 
     def stop_crawler(self, Name: str) -> dict:
         """StopCrawler → {}: RUNNING → STOPPING; the crawl ends CANCELLED and writes nothing."""
+        self.reap_orphans()
         self.request_stop(Name)
         return {}
 
@@ -662,8 +676,12 @@ class CrawlerService:
         workflow_run_id: str | None = None,
         node_id: str | None = None,
         trigger_name: str | None = None,
+        owner: Mapping[str, Any] | None = None,
     ) -> tuple[str, dict[str, Any]]:
-        """Atomically: crawler READY → RUNNING, a RUNNING ``crawls`` row; → (crawl_id, spec)."""
+        """Atomically: crawler READY → RUNNING, a RUNNING ``crawls`` row; → (crawl_id, spec).
+
+        ``owner``: the process running a crawl outside any workflow run (a workflow run's crawls
+        belong to the run's owner)."""
         with self.store.transaction() as conn:
             row = self._require(conn, name)
             if row["state"] != "READY":
@@ -674,9 +692,13 @@ class CrawlerService:
             spec = self._spec(conn, body, crawl_id)
             conn.execute(
                 "INSERT INTO crawls (crawl_id, crawler_name, workflow_name, workflow_run_id, "
-                "node_id, trigger_name, state, started_on) VALUES (?, ?, ?, ?, ?, ?, 'RUNNING', ?)",
-                (crawl_id, name, workflow_name, workflow_run_id, node_id, trigger_name, started),
-            )
+                "node_id, trigger_name, state, started_on, owner, heartbeat_on) "
+                "VALUES (?, ?, ?, ?, ?, ?, 'RUNNING', ?, ?, ?)",
+                (
+                    crawl_id, name, workflow_name, workflow_run_id, node_id, trigger_name,
+                    started, dumps(dict(owner)) if owner else None, started,
+                ),
+            )  # fmt: skip
             conn.execute(
                 "UPDATE crawlers SET state = 'RUNNING', current_crawl_id = ? WHERE name = ?",
                 (crawl_id, name),
@@ -860,6 +882,37 @@ class CrawlerService:
             ],
         )
 
+    def reap_orphans(self) -> list[str]:
+        """End the standalone crawls whose process is gone (CANCELLED, saying so) → their ids."""
+        with self.store.read() as conn:
+            rows = conn.execute(
+                "SELECT crawl_id, owner, heartbeat_on FROM crawls WHERE workflow_run_id IS NULL "
+                "AND owner IS NOT NULL AND state IN ('RUNNING', 'CANCELLING')"
+            ).fetchall()
+        dead = [
+            r["crawl_id"] for r in rows if not owner_alive(loads(r["owner"]), r["heartbeat_on"])
+        ]
+        reaped = []
+        for crawl_id in dead:
+            with self.store.transaction() as conn:
+                row = conn.execute(
+                    "SELECT * FROM crawls WHERE crawl_id = ?", (crawl_id,)
+                ).fetchone()
+                if row["state"] in CRAWL_FINAL or owner_alive(
+                    loads(row["owner"]), row["heartbeat_on"]
+                ):
+                    continue  # it ended, or its owner showed a sign of life, in the meantime
+                owner = loads(row["owner"]) or {}
+                cancel_orphaned_crawl(
+                    conn,
+                    row,
+                    f"The process that ran this crawl (pid {owner.get('pid')} on "
+                    f"{owner.get('host')}) is gone: it exited or was killed mid-crawl. Nothing "
+                    "was written to the catalog; start the crawler again.",
+                )
+                reaped.append(crawl_id)
+        return reaped
+
     # -- history --------------------------------------------------------------------------------
     def get_crawl(self, crawl_id: str) -> dict[str, Any]:
         """One crawl as a Crawl dict (with Summary)."""
@@ -881,6 +934,7 @@ class CrawlerService:
         string as in Glue.
         """
         limit = self._limit(MaxResults)
+        self.reap_orphans()
         states = {"SUCCEEDED": "COMPLETED", "CANCELLED": "STOPPED", "CANCELLING": "RUNNING"}
         with self.store.read() as conn:
             self._require(conn, CrawlerName)
@@ -939,6 +993,32 @@ class CrawlerService:
                     }
                 )
         return {"CrawlerMetricsList": metrics}
+
+
+def cancel_orphaned_crawl(conn: sqlite3.Connection, crawl: sqlite3.Row, message: str) -> None:
+    """End a crawl whose process is gone, inside the caller's transaction: CANCELLED with
+    ``message`` and nothing written; its crawler READY again with that crawl as LastCrawl."""
+    t = now()
+    message = message[:MAX_ERROR]
+    conn.execute(
+        "UPDATE crawls SET state = 'CANCELLED', completed_on = ?, error_message = ?, "
+        "summary = COALESCE(summary, '{}') WHERE crawl_id = ?",
+        (t, message, crawl["crawl_id"]),
+    )
+    name = crawl["crawler_name"]
+    last = {
+        "Status": "CANCELLED",
+        "ErrorMessage": message,
+        "LogGroup": LOG_GROUP,
+        "LogStream": name,
+        "MessagePrefix": crawl["crawl_id"],
+        "StartTime": crawl["started_on"],
+    }
+    conn.execute(
+        "UPDATE crawlers SET state = 'READY', current_crawl_id = NULL, last_crawl = ? "
+        "WHERE name = ? AND current_crawl_id = ?",
+        (dumps(last), name, crawl["crawl_id"]),
+    )
 
 
 def _paths(body: Mapping[str, Any]) -> list[str]:

@@ -19,10 +19,8 @@ from __future__ import annotations
 import logging
 import os
 import queue
-import socket
 import threading
 import time
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +40,7 @@ from glue_nb.graph import DesignGraph, design_graph
 from glue_nb.ids import new_job_run_id, new_run_id, safe_name
 from glue_nb.jobs.spec import JobResult, JobSpec
 from glue_nb.model import NOTEBOOK_COMMAND, check_string_map, is_url
+from glue_nb.owner import HEARTBEAT_EVERY, STALE_AFTER, current_owner, owner_alive
 from glue_nb.states import JOB_RUN_ACTIVE
 from glue_nb.store import Store, dumps, loads
 from glue_nb.timeutil import now
@@ -50,43 +49,8 @@ __all__ = ["HEARTBEAT_EVERY", "STALE_AFTER", "Engine", "RunDriver"]
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT_EVERY = 5.0
-STALE_AFTER = float(os.environ.get("GLUE_NB_STALE_AFTER", "45"))
 STOP_POLL_EVERY = 0.5
 _ACTIVE_RUN = ("RUNNING", "STOPPING")
-
-
-def _owner() -> dict[str, Any]:
-    import psutil
-
-    return {
-        "host": socket.gethostname(),
-        "pid": os.getpid(),
-        "create_time": psutil.Process().create_time(),
-        "token": _PROCESS_TOKEN,
-    }
-
-
-_PROCESS_TOKEN = uuid.uuid4().hex
-
-
-def owner_alive(owner: Mapping[str, Any] | None, heartbeat: float | None) -> bool:
-    """Is the process that owns a run (or job run) still there?"""
-    if not owner:
-        return False
-    if owner.get("token") == _PROCESS_TOKEN:
-        return True
-    if owner.get("host") == socket.gethostname():
-        import psutil
-
-        try:
-            proc = psutil.Process(int(owner["pid"]))
-            if proc.status() == psutil.STATUS_ZOMBIE:  # killed, not yet reaped by its parent
-                return False
-            return abs(proc.create_time() - float(owner["create_time"])) < 1.0
-        except (psutil.NoSuchProcess, psutil.AccessDenied, KeyError, ValueError):
-            return False
-    return heartbeat is not None and now() - heartbeat < STALE_AFTER
 
 
 @dataclass
@@ -134,7 +98,10 @@ class Engine:
         self.definitions = Definitions(store)
         self._executor_choice = executor
         self._drivers: dict[str, RunDriver] = {}
-        self._job_handles: dict[str, Handle] = {}
+        self._job_handles: dict[str, Handle] = {}  # standalone job runs of this process
+        self._job_stops_asked: set[str] = set()
+        self._jobs_lock = threading.Lock()
+        self._supervisor: threading.Thread | None = None
 
     @classmethod
     def for_store(cls, store: Store) -> Engine:
@@ -207,7 +174,7 @@ class Engine:
                     dumps({**workflow.get("DefaultRunProperties", {}), **props}),
                     dumps({"triggers": triggers}),
                     dumps(dict(start_condition)) if start_condition else None,
-                    dumps(_owner()),
+                    dumps(current_owner()),
                     t,
                     dumps({"executor": chosen.describe()}),
                 ),
@@ -314,7 +281,7 @@ class Engine:
                     old["run_properties"],
                     old["design"],
                     dumps(fired),
-                    dumps(_owner()),
+                    dumps(current_owner()),
                     t,
                     dumps(
                         {
@@ -430,11 +397,13 @@ class Engine:
                 "RUNNING",
                 merged,
                 minutes,
-                owner=_owner(),
+                owner=current_owner(),
             )
         spec = self._job_spec(job, run_id, merged, minutes, None, None, attempt, {})
         handle = chosen.submit(Task("notebook", run_id, spec))
-        self._job_handles[run_id] = handle
+        with self._jobs_lock:
+            self._job_handles[run_id] = handle
+        self._supervise_job_runs()
         ended = threading.Event()
         _pending_job_runs.add(ended)
         _wait_for_runs_at_exit()
@@ -443,7 +412,9 @@ class Engine:
             try:
                 self._finish_standalone(job_name, result or _lost(run_id, error), chosen)
             finally:
-                self._job_handles.pop(run_id, None)
+                with self._jobs_lock:
+                    self._job_handles.pop(run_id, None)
+                    self._job_stops_asked.discard(run_id)
                 _pending_job_runs.discard(ended)
                 ended.set()
 
@@ -467,19 +438,84 @@ class Engine:
             except GlueNbError as exc:
                 log.warning("could not retry job run %s: %s", result.job_run_id, exc)
 
-    def stop_job_run(self, job_name: str, job_run_id: str) -> bool:
-        """Stop a standalone job run owned by this process (BatchStopJobRun)."""
-        handle = self._job_handles.get(job_run_id)
-        if handle is None:
-            return False
+    def stop_job_run(self, job_name: str, job_run_id: str) -> None:
+        """Stop a standalone job run (BatchStopJobRun), whichever process runs it: a store write
+        (STOPPING) that its owner acts on within half a second; here at once."""
+        self.reap_orphans()
         with self.store.transaction() as conn:
+            row = conn.execute(
+                "SELECT state FROM job_runs WHERE id=? AND job_name=? AND workflow_run_id IS NULL",
+                (job_run_id, job_name),
+            ).fetchone()
+            if row is None:
+                raise EntityNotFoundException(
+                    f"job run {job_run_id!r} of job {job_name!r} not found"
+                )
+            if row["state"] not in ("STARTING", "RUNNING", "STOPPING"):
+                raise InvalidInputException(
+                    f"job run {job_run_id} of job {job_name!r} is {row['state']}; only "
+                    "STARTING or RUNNING job runs can be stopped"
+                )
             conn.execute(
-                "UPDATE job_runs SET state='STOPPING', last_modified_on=? WHERE id=? AND "
-                "state IN ('STARTING','RUNNING','WAITING')",
+                "UPDATE job_runs SET state='STOPPING', last_modified_on=? WHERE id=?",
                 (now(), job_run_id),
             )
+        self._stop_standalone(job_run_id)
+
+    def _stop_standalone(self, job_run_id: str) -> None:
+        """Stop a standalone job run of this process (once; its result comes back STOPPED)."""
+        with self._jobs_lock:
+            handle = self._job_handles.get(job_run_id)
+            if handle is None or job_run_id in self._job_stops_asked:
+                return
+            self._job_stops_asked.add(job_run_id)
         handle.stop()
-        return True
+
+    def _supervise_job_runs(self) -> None:
+        """Make sure a thread watches this process's standalone job runs while there are any:
+        it acts on stop requests written by other processes and keeps their heartbeat fresh."""
+        with self._jobs_lock:
+            if self._supervisor is not None and self._supervisor.is_alive():
+                return
+            self._supervisor = threading.Thread(
+                target=self._watch_job_runs, name="glue-nb-job-runs", daemon=True
+            )
+            self._supervisor.start()
+
+    def _watch_job_runs(self) -> None:
+        last_beat = time.monotonic()
+        try:
+            while True:
+                time.sleep(STOP_POLL_EVERY)
+                with self._jobs_lock:
+                    ids = list(self._job_handles)
+                    if not ids:
+                        self._supervisor = None
+                        return
+                marks = ",".join("?" * len(ids))
+                with self.store.read() as conn:
+                    asked = [
+                        r[0]
+                        for r in conn.execute(
+                            f"SELECT id FROM job_runs WHERE state='STOPPING' AND id IN ({marks})",
+                            ids,
+                        )
+                    ]
+                for job_run_id in asked:
+                    self._stop_standalone(job_run_id)
+                if time.monotonic() - last_beat >= HEARTBEAT_EVERY:
+                    last_beat = time.monotonic()
+                    with self.store.transaction() as conn:
+                        conn.execute(
+                            f"UPDATE job_runs SET heartbeat_on=? WHERE id IN ({marks})",
+                            [now(), *ids],
+                        )
+        except Exception:  # never let a store hiccup kill the process; the next start retries
+            log.exception("watching standalone job runs failed")
+            with self._jobs_lock:
+                self._supervisor = None
+        finally:
+            self.store.close()
 
     def stop_workflow_job_run(self, job_name: str, job_run_id: str) -> None:
         """Stop one job run of a workflow run (BatchStopJobRun): it alone ends STOPPED, the run
@@ -558,11 +594,11 @@ class Engine:
                 "WHERE status IN ('RUNNING','STOPPING')"
             ).fetchall()
             jobs = conn.execute(
-                "SELECT id, owner, last_modified_on FROM job_runs WHERE workflow_run_id IS NULL "
+                "SELECT id, owner, heartbeat_on FROM job_runs WHERE workflow_run_id IS NULL "
                 "AND state IN ('STARTING','RUNNING','STOPPING','WAITING')"
             ).fetchall()
         dead = [r for r in rows if not owner_alive(loads(r["owner"]), r["heartbeat_on"])]
-        dead_jobs = [j for j in jobs if not owner_alive(loads(j["owner"]), None)]
+        dead_jobs = [j for j in jobs if not owner_alive(loads(j["owner"]), j["heartbeat_on"])]
         if not dead and not dead_jobs:
             return []
         reaped = []
@@ -595,7 +631,7 @@ class Engine:
                     "('STARTING','RUNNING','STOPPING','WAITING')",
                     (t, t, "Stopped: the workflow run's owner process is gone", r["run_id"]),
                 )
-                _cancel_crawls(conn, r["run_id"], t)
+                _cancel_crawls(conn, r["run_id"])
                 reaped.append(r["run_id"])
             for j in dead_jobs:
                 conn.execute(
@@ -645,22 +681,16 @@ def _check_run_limit(conn: Any, name: str) -> None:
         )
 
 
-def _cancel_crawls(conn: Any, run_id: str, t: float) -> None:
+def _cancel_crawls(conn: Any, run_id: str) -> None:
+    """The crawls of a run whose owner is gone end CANCELLED, their crawlers READY again."""
+    from glue_nb.crawlers import cancel_orphaned_crawl
+
     rows = conn.execute(
-        "SELECT crawler_name FROM crawls WHERE workflow_run_id=? AND state IN "
-        "('RUNNING','CANCELLING')",
+        "SELECT * FROM crawls WHERE workflow_run_id=? AND state IN ('RUNNING','CANCELLING')",
         (run_id,),
     ).fetchall()
-    conn.execute(
-        "UPDATE crawls SET state='CANCELLED', completed_on=?, error_message=? "
-        "WHERE workflow_run_id=? AND state IN ('RUNNING','CANCELLING')",
-        (t, "Cancelled: the workflow run's owner process is gone", run_id),
-    )
     for row in rows:
-        try:
-            conn.execute("UPDATE crawlers SET state='READY' WHERE name=?", (row[0],))
-        except Exception:  # crawlers table layout belongs to glue_nb.crawlers
-            pass
+        cancel_orphaned_crawl(conn, row, "Cancelled: the workflow run's owner process is gone")
 
 
 #: Standalone job runs of this process that have not ended (the exit hook waits for them).
@@ -763,8 +793,8 @@ def _insert_job_run(
     conn.execute(
         "INSERT INTO job_runs(id, job_name, workflow_name, workflow_run_id, node_id, "
         "trigger_name, attempt, previous_run_id, state, arguments, started_on, "
-        "last_modified_on, completed_on, error_message, timeout, owner) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "last_modified_on, completed_on, error_message, timeout, owner, heartbeat_on) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             job_run_id,
             job_name,
@@ -782,6 +812,7 @@ def _insert_job_run(
             error,
             timeout,
             dumps(owner) if owner else None,
+            t if owner else None,
         ),
     )
 

@@ -429,3 +429,61 @@ def test_record_failed_crawl_for_the_engine(svc: CrawlerService) -> None:
     assert crawl_dict(row) == crawl == svc.get_crawl(crawl["CrawlId"])
     with pytest.raises(InvalidInputException):
         svc.record_failed_crawl("ghost", "x", state="RUNNING")
+
+
+# -- crawls whose process is gone --------------------------------------------------------------
+def _dead_owner() -> dict[str, Any]:
+    """The owner record of a real process that has exited."""
+    import subprocess
+    import sys
+
+    import psutil
+
+    from glue_nb.owner import current_owner
+
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    owner = {**current_owner(), "pid": proc.pid, "token": "gone"}
+    owner["create_time"] = psutil.Process(proc.pid).create_time()
+    proc.kill()
+    proc.wait()
+    return owner
+
+
+def test_a_standalone_crawl_whose_process_died_is_cancelled(
+    svc: CrawlerService, tmp_path: Path
+) -> None:
+    write(tmp_path / "data" / "t" / "a.csv", "x,y\n1,2\n")
+    svc.create_crawler(Name="c", Role="r", DatabaseName="db", Targets=s3(tmp_path / "data"))
+    owner = _dead_owner()
+    crawl_id, _spec = svc.begin_crawl("c", owner=owner)  # then its process "died" mid-crawl
+    assert svc.reap_orphans() == [crawl_id]
+    crawler = svc.get_crawler(Name="c")["Crawler"]
+    assert crawler["State"] == "READY"
+    assert crawler["LastCrawl"]["Status"] == "CANCELLED"
+    assert f"pid {owner['pid']}" in crawler["LastCrawl"]["ErrorMessage"]
+    crawl = svc.get_crawl(crawl_id)
+    assert crawl["State"] == "CANCELLED" and "start the crawler again" in crawl["ErrorMessage"]
+    assert svc.catalog.get_databases()["DatabaseList"] == []  # nothing was written
+    assert crawl_now(svc, "c")["LastCrawl"]["Status"] == "SUCCEEDED"  # it can run again
+
+
+def test_crawls_of_live_owners_are_left_alone(svc: CrawlerService, tmp_path: Path) -> None:
+    from glue_nb.owner import STALE_AFTER, current_owner
+    from glue_nb.timeutil import now
+
+    write(tmp_path / "data" / "t" / "a.csv", "x,y\n1,2\n")
+    for name in ("mine", "remote", "stale"):
+        svc.create_crawler(Name=name, Role="r", DatabaseName="db", Targets=s3(tmp_path / "data"))
+    elsewhere = {"host": "another-host", "pid": 1, "create_time": 1.0, "token": "x"}
+    svc.begin_crawl("mine", owner=current_owner())
+    remote, _ = svc.begin_crawl("remote", owner=elsewhere)  # fresh heartbeat: alive
+    stale, _ = svc.begin_crawl("stale", owner=elsewhere)
+    with svc.store.transaction() as conn:
+        conn.execute(
+            "UPDATE crawls SET heartbeat_on = ? WHERE crawl_id = ?",
+            (now() - STALE_AFTER - 1, stale),
+        )
+    assert svc.reap_orphans() == [stale]
+    states = {c["Name"]: c["State"] for c in svc.get_crawlers()["Crawlers"]}
+    assert states == {"mine": "RUNNING", "remote": "RUNNING", "stale": "READY"}
+    assert svc.get_crawl(remote)["State"] == "RUNNING"

@@ -20,11 +20,6 @@ DOC = ROOT / "docs" / "architecture.md"
 
 #: Modules the architecture table does not list, with the layer they belong to.
 EXTRA = {
-    "glue_nb.definitions": 2,  # stored definitions (model + graph rules over the store)
-    "glue_nb.records": 2,  # store rows -> Glue-shaped dicts
-    "glue_nb.runs": 2,  # reading runs back from the store
-    "glue_nb.events": 2,  # stored events for EVENT triggers
-    "glue_nb.crawlers": 2,  # crawler definitions and crawls over the store and catalog
     "glue_nb.jobs": 3,
     "glue_nb.jobs.spec": 3,
     "glue_nb.run": 5,  # the Run handle (over the client)

@@ -27,6 +27,7 @@ from conftest import (
     make_workflow,
     states,
     wait_for,
+    wait_printed,
     wait_run,
 )
 
@@ -226,6 +227,82 @@ def test_a_script_that_exits_finishes_its_standalone_job_run(client: GlueClient)
     assert job_run["CompletedOn"].timestamp() <= ended
 
 
+SOLO_OWNER = """
+    import sys
+    import glue_nb
+    c = glue_nb.client(sys.argv[1])
+    print(c.start_job_run(JobName="solo", Arguments={"--sleep": "60"})["JobRunId"], flush=True)
+    # a normal exit waits for the job run: it ends when another process stops it
+"""
+
+
+def test_standalone_job_runs_stop_from_any_process(
+    client: GlueClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """BatchStopJobRun of a job run outside any workflow works whichever process runs it; the
+    owner keeps the job run's heartbeat fresh meanwhile."""
+    from glue_nb import engine
+
+    client.create_job(Name="solo", Command={"Name": "notebook", "ScriptLocation": JOB_NB})
+
+    def state(run_id: str) -> str:
+        return client.get_job_run(JobName="solo", RunId=run_id)["JobRun"]["JobRunState"]
+
+    # owned by another process, stopped from this one
+    owner = python(SOLO_OWNER, client.home)
+    try:
+        theirs = owner.stdout.readline().strip()
+        assert theirs.startswith("jr_"), owner.stderr.read()
+        wait_printed(client.home, "solo")
+        out = client.batch_stop_job_run(JobName="solo", JobRunIds=[theirs])
+        assert out["SuccessfulSubmissions"] == [{"JobName": "solo", "JobRunId": theirs}], out
+        wait_for(lambda: state(theirs) == "STOPPED", 30, "their job run STOPPED")
+        assert owner.wait(timeout=30) == 0  # its exit no longer waits for anything
+    finally:
+        owner.kill()
+        owner.wait()
+
+    # owned by this process, stopped from another one
+    monkeypatch.setattr(engine, "HEARTBEAT_EVERY", 0.2)
+    mine = client.start_job_run(JobName="solo", Arguments={"--sleep": "60"})["JobRunId"]
+    wait_for(lambda: state(mine) == "RUNNING")
+
+    def heartbeat() -> float:
+        with client.store.read() as conn:
+            return conn.execute("SELECT heartbeat_on FROM job_runs WHERE id=?", (mine,)).fetchone()[
+                0
+            ]
+
+    first = heartbeat()
+    wait_for(lambda: heartbeat() > first, 10, "a fresher heartbeat")
+    stopper = python(STOP, client.home, "job", "solo", mine)
+    assert stopper.wait(timeout=60) == 0, stopper.stderr.read() if stopper.stderr else ""
+    wait_for(lambda: state(mine) == "STOPPED", 30, "my job run STOPPED")
+    out = client.batch_stop_job_run(JobName="solo", JobRunIds=[mine])
+    assert out["Errors"][0]["ErrorDetail"]["ErrorCode"] == "InvalidInputException"
+
+
+def test_standalone_job_runs_of_other_hosts_live_by_their_heartbeat(client: GlueClient) -> None:
+    from glue_nb.owner import STALE_AFTER
+    from glue_nb.store import dumps
+    from glue_nb.timeutil import now
+
+    client.create_job(Name="solo", Command={"Name": "notebook", "ScriptLocation": JOB_NB})
+    elsewhere = dumps({"host": "another-host", "pid": 1, "create_time": 1.0, "token": "x"})
+    with client.store.transaction() as conn:
+        for run_id, beat in (("jr_fresh", now() - 5), ("jr_stale", now() - STALE_AFTER - 1)):
+            conn.execute(
+                "INSERT INTO job_runs(id, job_name, state, started_on, last_modified_on, owner, "
+                "heartbeat_on) VALUES (?, 'solo', 'RUNNING', ?, ?, ?, ?)",
+                (run_id, beat, beat, elsewhere, beat),
+            )
+    client.engine.reap_orphans()
+    runs = {r["Id"]: r for r in client.get_job_runs(JobName="solo")["JobRuns"]}
+    assert runs["jr_fresh"]["JobRunState"] == "RUNNING"
+    assert runs["jr_stale"]["JobRunState"] == "STOPPED"
+    assert "process that started this job run is gone" in runs["jr_stale"]["ErrorMessage"]
+
+
 def test_a_live_owner_is_not_reaped(client: GlueClient, tmp_path: Path) -> None:
     """Reading a run owned by another live process never marks it STOPPED."""
     make_workflow(client, "alive", {"a": {"DefaultArguments": {"--sleep": "60"}}}, start=["a"])
@@ -249,10 +326,10 @@ def test_a_live_owner_is_not_reaped(client: GlueClient, tmp_path: Path) -> None:
 def test_owner_liveness_rules(monkeypatch: pytest.MonkeyPatch) -> None:
     """Same host: the pid and its start time decide. Another host: a heartbeat younger than
     STALE_AFTER seconds (45 by default, so a dead owner is seen within a minute)."""
-    from glue_nb import engine
+    from glue_nb import owner as engine
     from glue_nb.timeutil import now
 
-    me = engine._owner()
+    me = engine.current_owner()
     assert engine.owner_alive(me, None)
     assert engine.owner_alive({**me, "token": "other"}, None)  # this pid, same start time
     assert not engine.owner_alive({**me, "token": "other", "create_time": 1.0}, None)  # pid reused

@@ -28,6 +28,7 @@ MIGRATIONS: list[list[str]] = [
     ["schema_core.sql", "schema_catalog.sql"],
     ["schema_scheduler.sql"],
     ["schema_blueprint.sql"],
+    ["schema_owners.sql"],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 DB_FILE = "glue_nb.sqlite"
