@@ -1107,6 +1107,25 @@ class RunDriver(threading.Thread):
         previous: str | None,
         key: str | None = None,
     ) -> None:
+        prepared = self._prepare_job(
+            uid, job_name, trigger, action, attempt=attempt, previous=previous, key=key
+        )
+        if prepared is not None:
+            self._submit(*prepared)
+
+    def _prepare_job(
+        self,
+        uid: str,
+        job_name: str,
+        trigger: str | None,
+        action: dict[str, Any],
+        *,
+        attempt: int,
+        previous: str | None,
+        key: str | None = None,
+    ) -> tuple[_Active, Task] | None:
+        """Record a job run of node ``uid`` (RUNNING, or WAITING for a slot, or why it cannot
+        run) in one transaction; → what to submit, if it is to run now."""
         key = key or new_job_run_id()
         with self.store.transaction() as conn:
             where = (conn, key, job_name, self.workflow, self.run_id, uid, trigger)
@@ -1122,7 +1141,7 @@ class RunDriver(threading.Thread):
             fresh = current is None
             if current is not None and current["state"] == "STOPPING":  # stopped while waiting
                 self._stopped_before_start(uid, key)
-                return
+                return None
             try:
                 job = self.engine.definitions.job(job_name, conn)
             except EntityNotFoundException:
@@ -1131,7 +1150,7 @@ class RunDriver(threading.Thread):
                 )
                 record("ERROR", action.get("Arguments", {}), None, message)
                 self._set_final(uid, "ERROR")
-                return
+                return None
             arguments = _merge_arguments(job, action.get("Arguments", {}))
             minutes = action.get("Timeout") or job["Timeout"]
             try:
@@ -1139,7 +1158,7 @@ class RunDriver(threading.Thread):
             except InvalidInputException as exc:
                 record("FAILED", arguments, minutes, exc.message)
                 self._set_final(uid, "FAILED")
-                return
+                return None
             limit = job["ExecutionProperty"]["MaxConcurrentRuns"]
             if _active_job_runs(conn, job_name) >= limit:
                 if job.get("JobRunQueuingEnabled"):
@@ -1149,14 +1168,14 @@ class RunDriver(threading.Thread):
                     self.waiting.append(
                         _Waiting(uid, job_name, trigger, action, key, attempt, previous)
                     )
-                    return
+                    return None
                 message = (
                     f"Job {job_name!r} exceeded its maximum allowed concurrent runs ({limit}); "
                     "raise ExecutionProperty.MaxConcurrentRuns or set JobRunQueuingEnabled"
                 )
                 record("FAILED", arguments, minutes, message)
                 self._set_final(uid, "FAILED")
-                return
+                return None
             if fresh:
                 record("RUNNING", arguments, minutes)
             else:
@@ -1175,7 +1194,7 @@ class RunDriver(threading.Thread):
             job, key, arguments, minutes, self.workflow, self.run_id, attempt, props
         )
         item = _Active(uid, "job", job_name, key, trigger, action, attempt)
-        self._submit(item, Task("notebook", key, spec))
+        return item, Task("notebook", key, spec)
 
     def _submit(self, item: _Active, task: Task) -> None:
         self.active[item.key] = item
@@ -1250,14 +1269,19 @@ class RunDriver(threading.Thread):
         if (self.stopping or item.stop_requested) and result.state in ("FAILED", "STOPPED"):
             result.state = "STOPPED"
             result.error_message = result.error_message or "Stopped: the workflow run was stopped"
-        _record_result(self.store, result, self.run_id)
+        retry = False
         if result.state == "FAILED" and not self.stopping:
             try:
-                retries = self.engine.definitions.job(item.name).get("MaxRetries", 0)
+                retry = item.attempt < self.engine.definitions.job(item.name).get("MaxRetries", 0)
             except EntityNotFoundException:
-                retries = 0
-            if item.attempt < retries:
-                self._start_job(
+                pass
+        # the failed attempt and its retry are recorded together: no reader ever sees the node
+        # failed for good (and its branch "will never run") while a retry is on its way
+        with self.store.transaction():
+            _record_result(self.store, result, self.run_id)
+            prepared = None
+            if retry:
+                prepared = self._prepare_job(
                     item.node,
                     item.name,
                     item.trigger,
@@ -1265,5 +1289,7 @@ class RunDriver(threading.Thread):
                     attempt=item.attempt + 1,
                     previous=key,
                 )
-                return
-        self._set_final(item.node, result.state)
+        if prepared is not None:
+            self._submit(*prepared)
+        if not retry:
+            self._set_final(item.node, result.state)

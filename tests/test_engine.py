@@ -616,6 +616,38 @@ def test_only_runs_of_the_same_workflow_run_count(client: GlueClient) -> None:
         assert all(jr["WorkflowRunId"] == rid for runs in job_runs(run).values() for jr in runs)
 
 
+def test_a_failed_attempt_and_its_retry_are_committed_together(
+    client: GlueClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process never sees a node failed for good while its retry is on its way (the
+    live view would draw its branch as "will never run" for a moment)."""
+    import sqlite3
+
+    from glue_nb import engine
+
+    make_workflow(client, "w", {"a": {"MaxRetries": 1}}, start=["a"])
+    seen_outside: list[list[tuple[int, str]]] = []
+    record = engine._record_result
+
+    def record_and_look(store: Any, result: Any, run_id: Any) -> None:
+        record(store, result, run_id)
+        other = sqlite3.connect(store.path)  # what any other reader sees at this moment
+        try:
+            rows = other.execute("SELECT attempt, state FROM job_runs ORDER BY attempt")
+            seen_outside.append(list(rows))
+        finally:
+            other.close()
+
+    monkeypatch.setattr(engine, "_record_result", record_and_look)
+    executor = InstantExecutor({"a": "FAILED"})
+    run = wait_run(client, "w", client.start_workflow_run(Name="w", Executor=executor)["RunId"])
+    assert [jr["JobRunState"] for jr in job_runs(run)["a"]] == ["FAILED", "FAILED"]
+    assert seen_outside[0] == [
+        (0, "RUNNING")
+    ]  # not yet FAILED alone: retry and failure commit together
+    assert seen_outside[1] == [(0, "FAILED"), (1, "RUNNING")]
+
+
 def test_deleted_job_ends_in_error(client: GlueClient) -> None:
     make_workflow(client, "w", {"a": {}, "b": {}}, start=["a", "b"])
     client.delete_job(JobName="b")
