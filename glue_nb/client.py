@@ -289,7 +289,10 @@ class GlueClient:
         if row is None:
             self.definitions.job(JobName)
             raise EntityNotFoundException(f"job run {RunId!r} of job {JobName!r} not found")
-        return _meta(JobRun=job_run_dict(row))
+        job_run = job_run_dict(row)
+        if PredecessorsIncluded:
+            job_run["PredecessorRuns"] = self.runs.predecessor_runs(row)
+        return _meta(JobRun=job_run)
 
     @_operation("GetJobRuns")
     def get_job_runs(

@@ -105,3 +105,38 @@ class RunReader:
                 "LIMIT 1",
                 (name,),
             ).fetchone()
+
+    def predecessor_runs(self, job_run: sqlite3.Row) -> list[dict[str, str]]:
+        """Glue's ``PredecessorRuns`` of a job run: the job runs of its workflow run whose
+        ending fired the conditional trigger that started it (a job run started by a start
+        trigger, or outside any workflow, has none). Crawls are not job runs: they are left out.
+        """
+        if not job_run["workflow_run_id"] or not job_run["trigger_name"]:
+            return []
+        with self.store.read() as conn:
+            run = conn.execute(
+                "SELECT workflow_name, design, options FROM workflow_runs WHERE run_id=?",
+                (job_run["workflow_run_id"],),
+            ).fetchone()
+            if run is None:
+                return []
+            triggers = loads(run["design"], {}).get("triggers", [])
+            trigger = next((t for t in triggers if t["Name"] == job_run["trigger_name"]), None)
+            if trigger is None or trigger.get("Type") != "CONDITIONAL":
+                return []
+            graph = design_graph(run["workflow_name"], triggers)
+            inherited = loads(run["options"], {}).get("inherited", {})
+            out = []
+            for cond in trigger["Predicate"]["Conditions"]:
+                if not cond.get("JobName"):
+                    continue
+                uid = graph.id_of("JOB", cond["JobName"])
+                source = inherited.get(uid, job_run["workflow_run_id"])
+                row = conn.execute(
+                    "SELECT id FROM job_runs WHERE workflow_run_id=? AND node_id=? AND state=? "
+                    "AND completed_on <= ? ORDER BY completed_on DESC LIMIT 1",
+                    (source, uid, cond["State"], job_run["started_on"]),
+                ).fetchone()
+                if row is not None:
+                    out.append({"JobName": cond["JobName"], "RunId": row["id"]})
+            return out

@@ -648,6 +648,44 @@ def test_a_failed_attempt_and_its_retry_are_committed_together(
     assert seen_outside[1] == [(0, "FAILED"), (1, "RUNNING")]
 
 
+def test_get_job_run_lists_its_predecessors(client: GlueClient) -> None:
+    make_workflow(
+        client, "w", {"a": {}, "b": {}, "c": {}, "d": {}}, start=["a", "b"],
+        conditional=[
+            ("a and b ok", [condition("a"), condition("b")], "AND", ["c"]),
+            ("a failed or c ok", [condition("a", "FAILED"), condition("c")], "ANY", ["d"]),
+        ],
+    )  # fmt: skip
+    run = wait_run(
+        client, "w", client.start_workflow_run(Name="w", Executor=InstantExecutor())["RunId"]
+    )
+    ids = {job: runs[0]["Id"] for job, runs in job_runs(run).items()}
+
+    def predecessors(job: str) -> list[dict[str, str]]:
+        out = client.get_job_run(JobName=job, RunId=ids[job], PredecessorsIncluded=True)
+        return out["JobRun"]["PredecessorRuns"]
+
+    assert predecessors("a") == []  # started by the start trigger
+    assert predecessors("c") == [
+        {"JobName": "a", "RunId": ids["a"]},
+        {"JobName": "b", "RunId": ids["b"]},
+    ]
+    assert predecessors("d") == [{"JobName": "c", "RunId": ids["c"]}]  # only the condition met
+    assert "PredecessorRuns" not in client.get_job_run(JobName="c", RunId=ids["c"])["JobRun"]
+    # resumed from c: its predecessors are the runs of a and b that the new run inherited
+    c_node = next(n["UniqueId"] for n in run["Graph"]["Nodes"] if n["Name"] == "c")
+    out = client.resume_workflow_run(
+        Name="w", RunId=run["WorkflowRunId"], NodeIds=[c_node], Executor=InstantExecutor()
+    )
+    new_c = job_runs(wait_run(client, "w", out["RunId"]))["c"][-1]["Id"]
+    assert new_c != ids["c"]
+    again = client.get_job_run(JobName="c", RunId=new_c, PredecessorsIncluded=True)["JobRun"]
+    assert again["PredecessorRuns"] == [
+        {"JobName": "a", "RunId": ids["a"]},
+        {"JobName": "b", "RunId": ids["b"]},
+    ]
+
+
 def test_deleted_job_ends_in_error(client: GlueClient) -> None:
     make_workflow(client, "w", {"a": {}, "b": {}}, start=["a", "b"])
     client.delete_job(JobName="b")
