@@ -1516,14 +1516,12 @@ class Catalog:
         data_cols = [c for c in columns if c not in key_names] if columns is not None else None
         if keys:
             test = self._partition_filter(full, partitions, keys)
-            sources = [
-                (
-                    (p.get("StorageDescriptor") or {}).get("Location"),
-                    dict(zip(key_names, p["Values"], strict=False)),
-                )
-                for p in self._all_partitions(t)
-            ]
-            sources = [s for s in sources if s[0] and test(s[1])]
+            sources: list[tuple[str, dict[str, str]]] = []
+            for p in self._all_partitions(t):
+                location = (p.get("StorageDescriptor") or {}).get("Location")
+                values = dict(zip(key_names, p["Values"], strict=False))
+                if location and test(values):
+                    sources.append((location, values))
         else:
             if partitions is not None:
                 raise InvalidInputException(f"read_table {full}: the table has no partition keys")

@@ -1203,7 +1203,11 @@ class RunDriver(threading.Thread):
         except Exception as exc:
             self.events.put((item.key, None, exc))
             return
-        item.handle.add_done_callback(lambda r, e, k=item.key: self.events.put((k, r, e)))
+
+        def done(result: Any, error: BaseException | None, key: str = item.key) -> None:
+            self.events.put((key, result, error))
+
+        item.handle.add_done_callback(done)
 
     def _retry_waiting(self) -> None:
         if not self.waiting or self.stopping:

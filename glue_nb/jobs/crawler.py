@@ -1054,7 +1054,7 @@ class _Crawl:
                 f"{self.skipped_files[0]['Path']}: {self.skipped_files[0]['Reason']}"
             )
         self.check_stop(force=True)
-        stats = dict(self.counts)
+        stats: dict[str, float] = dict(self.counts)
         stats["Seconds"] = round(time.monotonic() - started, 3)
         return {
             "State": "SUCCEEDED",
@@ -1531,7 +1531,7 @@ def _nodes_at(root: _Node, depth: int, crawl: _Crawl, target: _Target) -> list[_
     """Folders at ``depth`` below the root; files above that level are skipped."""
     level = [root]
     for _ in range(depth):
-        nxt = []
+        nxt: list[_Node] = []
         for node in level:
             for f in node.files:
                 crawl.skip_file(
