@@ -285,3 +285,47 @@ def test_simultaneous_kernel_starts_do_not_collide() -> None:
 
         for km in kms:
             _shutdown(km)
+
+
+def test_parameters_are_parsed_safely_from_many_threads() -> None:
+    """Jobs prepare their parameters in threads of one process. On CPython < 3.11.8 two threads
+    building ASTs at once (one of them paused by a finalizer the GC runs) fail with
+    "SystemError: AST constructor recursion depth mismatch": such a job run failed in CI."""
+    import gc
+    import sys
+
+    from glue_nb.jobs.notebook import _literal
+
+    class Finalized:
+        def __init__(self) -> None:
+            self.me = self  # a cycle: the GC frees it, running __del__ mid-parse
+
+        def __del__(self) -> None:
+            time.sleep(0)  # lets another thread run
+
+    source = "[" + ", ".join(f"({i}, {{'a': [{i}, 'x']}})" for i in range(200)) + "]"
+    errors: list[BaseException] = []
+
+    def parse() -> None:
+        for _ in range(30):
+            for _ in range(5):
+                Finalized()
+            try:
+                assert _literal(source)[199] == (199, {"a": [199, "x"]})
+            except BaseException as exc:
+                errors.append(exc)
+                return
+
+    threshold, interval = gc.get_threshold(), sys.getswitchinterval()
+    gc.set_threshold(50, 1, 1)
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=parse) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        gc.set_threshold(*threshold)
+        sys.setswitchinterval(interval)
+    assert errors == []

@@ -52,9 +52,21 @@ class _Stopped(Exception):
 
 
 # -- parameters ---------------------------------------------------------------------------------
+#: Jobs prepare their parameters in threads of one process. CPython before 3.11.8 / 3.12.1 keeps
+#: the AST constructor's recursion counter per interpreter, not per thread (gh-106905), so two
+#: threads building ASTs at once can fail with "SystemError: AST constructor recursion depth
+#: mismatch" (seen here under load). Every AST this module builds goes through this lock.
+_AST_LOCK = threading.Lock()
+
+
+def _literal_eval(source: str) -> Any:
+    with _AST_LOCK:
+        return ast.literal_eval(source)
+
+
 def _literal(source: str) -> Any:
     try:
-        return ast.literal_eval(source)
+        return _literal_eval(source)
     except (ValueError, SyntaxError):
         return None
 
@@ -84,7 +96,7 @@ def _coerce(name: str, raw: str, default: Any, key: str) -> Any:
         except ValueError:
             raise bad("float")
     if isinstance(default, (list, dict, tuple)):
-        for parse in (json.loads, ast.literal_eval):
+        for parse in (json.loads, _literal_eval):
             try:
                 value = parse(raw)
             except (ValueError, SyntaxError):
