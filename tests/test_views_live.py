@@ -107,8 +107,19 @@ def test_view_after_a_real_run(finished: gn.Run) -> None:
             and "raise ValueError(&#x27;bad row 42&#x27;)" in view.detail_html
         )
         assert view.detail.outputs[0]["data"]["text/html"] == view.detail_html
+        assert view.graph.selected == node_id("wf", "JOB", "bad")  # outlined in the graph
+        jobs = {node_id("wf", "JOB", n) for n in ("ok", "bad", "after", "handler")}
+        assert set(view.graph.clickable) == jobs  # jobs and crawlers, not triggers
         view.node_select.value = node_id("wf", "JOB", "ok")  # the user picks another node
         assert "Traceback" not in view.detail_html and "job ok" in view.detail_html
+        assert view.graph.selected == node_id("wf", "JOB", "ok")
+        view.graph.selected = node_id("wf", "JOB", "handler")  # what a click in the SVG sends
+        assert view.node_select.value == node_id("wf", "JOB", "handler")
+        assert "job handler" in view.detail_html
+        view.graph.selected = node_id("wf", "TRIGGER", "all ok")  # not clickable: ignored
+        assert view.node_select.value == node_id("wf", "JOB", "handler")
+        view.refresh()  # a refresh keeps the user's choice
+        assert view.node_select.value == view.graph.selected == node_id("wf", "JOB", "handler")
         assert view.stop_button.disabled and not view.resume_button.disabled
         bundle = view._repr_mimebundle_()
         assert WIDGET_MIME in bundle and "<svg" in bundle["text/html"]

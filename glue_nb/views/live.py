@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 
 from glue_nb.states import WORKFLOW_RUN_ACTIVE
+from glue_nb.views.graph_panel import GraphPanel
 from glue_nb.views.html import node_detail_html, run_header_html, run_table_html
 from glue_nb.views.layout import GraphvizNotFound, SvgTemplate
 from glue_nb.views.states import NodeState, node_states, slots
@@ -91,8 +92,7 @@ class RunView(widgets.VBox):
         self.refresh_button = widgets.Button(icon="refresh", tooltip="Refresh now")
         self.refresh_button.layout.width = "36px"
         self.note = widgets.HTML()
-        self.graph = widgets.HTML(layout=widgets.Layout(overflow="auto", max_height="640px"))
-        self.graph.add_class("gnb-graph-box")
+        self.graph = GraphPanel()  # click a job or crawler to see its details
         self.table = widgets.Output(layout=widgets.Layout(overflow="auto", max_height="360px"))
         self.node_select = widgets.Dropdown(description="Details", options=[("", "")])
         self.node_select.layout.width = "min(480px, 100%)"
@@ -102,6 +102,7 @@ class RunView(widgets.VBox):
         self.resume_button.on_click(lambda _: self._act(self._do_resume))
         self.refresh_button.on_click(lambda _: self._act(self.refresh))
         self.node_select.observe(self._on_select, names="value")
+        self.graph.observe(self._on_click, names="selected")
 
         bar = widgets.HBox(
             [self.stop_button, self.resume_button, self.refresh_button, self.note],
@@ -130,7 +131,7 @@ class RunView(widgets.VBox):
     @property
     def svg(self) -> str:
         """The graph as currently shown."""
-        return self.graph.value
+        return self.graph.svg
 
     @property
     def table_html(self) -> str:
@@ -182,8 +183,8 @@ class RunView(widgets.VBox):
             svg = self._template.render(slots(run, states))
         except GraphvizNotFound:
             svg = _missing_dot_html(graph_text(run.get("Graph") or {}, run.get("Name", "")))
-        if svg != self.graph.value:
-            self.graph.value = svg
+        if svg != self.graph.svg:
+            self.graph.svg = svg
 
     def _show_nodes(self, states: Mapping[str, NodeState]) -> None:
         nodes = [s for s in states.values() if s.type != "TRIGGER"]
@@ -195,12 +196,17 @@ class RunView(widgets.VBox):
         if not self._chosen or current not in states:
             failed = [s.uid for s in nodes if s.category in ("failed", "timeout")]
             current = failed[0] if failed else (nodes[0].uid if nodes else "")
+        clickable = [s.uid for s in nodes]
         self._updating = True
         try:
             if list(self.node_select.options) != options:
                 self.node_select.options = options or [("", "")]
             if current in states and self.node_select.value != current:
                 self.node_select.value = current
+            if self.graph.clickable != clickable:
+                self.graph.clickable = clickable
+            if self.graph.selected != (self.node_select.value or ""):
+                self.graph.selected = self.node_select.value or ""
         finally:
             self._updating = False
         self._show_detail()
@@ -210,7 +216,18 @@ class RunView(widgets.VBox):
             return
         self._chosen = True
         with self._lock:
+            self._updating = True
+            try:
+                self.graph.selected = self.node_select.value or ""
+            finally:
+                self._updating = False
             self._show_detail()
+
+    def _on_click(self, change: dict[str, Any]) -> None:
+        """A node of the graph was clicked: show its details (as choosing it in the dropdown)."""
+        if self._updating or change["new"] not in {uid for _, uid in self.node_select.options}:
+            return
+        self.node_select.value = change["new"]  # → _on_select
 
     def _show_detail(self) -> None:
         state = self.states.get(self.node_select.value or "")
