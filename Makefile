@@ -7,9 +7,10 @@ setup:
 demo: setup  ## run the month-close demo workflow on the embedded store (./.glue_nb)
 	.venv/bin/glue-nb run notebooks/month_close.py
 
-test:  ## lint, then the whole test suite, as CI runs it
+test:  ## lint and type-check, then the whole test suite, as CI runs it
 	@bash scripts/setup.sh --browser
 	.venv/bin/ruff check glue_nb tests benchmarks
+	.venv/bin/mypy glue_nb
 	.venv/bin/python -m pytest
 
 fast: setup  ## the fast lane: no kernels, cluster or browser
@@ -18,6 +19,7 @@ fast: setup  ## the fast lane: no kernels, cluster or browser
 lint: setup
 	.venv/bin/ruff check glue_nb tests benchmarks
 	.venv/bin/ruff format --check glue_nb tests benchmarks
+	.venv/bin/mypy glue_nb
 
 bench: setup  ## all benchmarks (several minutes)
 	for b in benchmarks/bench_*.py; do .venv/bin/python $$b || exit 1; done

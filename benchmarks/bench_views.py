@@ -31,8 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import nbformat
 
 import glue_nb as gn
-from glue_nb.owner import current_owner
 from glue_nb.ids import new_job_run_id, new_run_id
+from glue_nb.owner import current_owner
 from glue_nb.run import Run
 from glue_nb.store import dumps
 from glue_nb.views.live import RunView

@@ -471,24 +471,100 @@ def scheduler(
 
 
 @main.command(name="next")
-@click.argument("workflow")
+@click.argument("name")
 @home_option
 @click.option("--count", "-n", default=5, show_default=True)
-def next_fires(workflow: str, home: str | None, count: int) -> None:
-    """The next fire times of a workflow's schedule (UTC)."""
+@click.option(
+    "--trigger",
+    "is_trigger",
+    is_flag=True,
+    help="NAME is a SCHEDULED trigger (e.g. one without a workflow), not a workflow",
+)
+def next_fires(name: str, home: str | None, count: int, is_trigger: bool) -> None:
+    """The next fire times (UTC) of a workflow's schedule, or of a SCHEDULED trigger.
+
+    NAME is a workflow; when no workflow has that name, a trigger of that name.
+    """
     from glue_nb.schedule import next_fire_times
+    from glue_nb.scheduler import scheduled_trigger
 
     client = _client(home)
-    start = client.definitions.graph(workflow).start_trigger
-    if not start or start["Type"] != "SCHEDULED":
-        kind = start["Type"] if start else "no"
-        raise click.ClickException(
-            f"workflow {workflow!r} has {kind} start trigger, not a schedule"
-        )
+    if not is_trigger and name not in client.definitions.workflow_names():
+        triggers = {t["Name"]: t for t in client.definitions.triggers()}
+        if name not in triggers:
+            scheduled = sorted(n for n, t in triggers.items() if t["Type"] == "SCHEDULED")
+            raise click.ClickException(
+                f"no workflow or trigger named {name!r} (workflows: "
+                f"{', '.join(client.definitions.workflow_names()) or 'none'}; SCHEDULED "
+                f"triggers: {', '.join(scheduled) or 'none'})"
+            )
+        is_trigger = True
+    if is_trigger:
+        start = scheduled_trigger(client, trigger=name)
+    else:
+        start = scheduled_trigger(client, name)
     console = _console()
-    console.print(f"{start['Name']}: {start['Schedule']} ({start.get('State')})")
+    where = f"workflow {start['WorkflowName']}" if start.get("WorkflowName") else "no workflow"
+    console.print(f"{start['Name']} ({where}): {start['Schedule']} ({start.get('State')})")
     for when in next_fire_times(start["Schedule"], count=count):
         console.print(f"  {when:%Y-%m-%d %H:%M} UTC  ({_fmt_time(when)} local)")
+
+
+@main.command()
+@click.argument("workflow")
+@home_option
+@click.option("--detail", default=None, metavar="JSON", help="the event's detail: a JSON object")
+@click.option("--id", "event_id", default=None, help="event id (default: a new UUID)")
+@click.option("--source", default=None, help="event source (default: glue-nb)")
+@click.option("--detail-type", default=None, help="event detail type (default: Event)")
+def event(
+    workflow: str,
+    home: str | None,
+    detail: str | None,
+    event_id: str | None,
+    source: str | None,
+    detail_type: str | None,
+) -> None:
+    """Post an event to WORKFLOW, whose start trigger has Type EVENT.
+
+    It is stored at once; a scheduler (`glue-nb scheduler`) batches events into runs. An event
+    id already posted to the workflow is not stored again (a duplicate): give --id to make
+    posting idempotent.
+    """
+    import json
+
+    parsed = None
+    if detail is not None:
+        try:
+            parsed = json.loads(detail)
+        except ValueError as exc:
+            raise click.BadParameter(f"not valid JSON: {exc}", param_hint="--detail")
+        if not isinstance(parsed, dict):
+            raise click.BadParameter(
+                f"must be a JSON object ({{...}}), got {type(parsed).__name__}",
+                param_hint="--detail",
+            )
+    client = _client(home)
+    posted = client.notify_event(
+        WorkflowName=workflow, Detail=parsed, EventId=event_id, Source=source,
+        DetailType=detail_type,
+    )  # fmt: skip
+    console = _console()
+    if posted["Duplicate"]:
+        console.print(
+            f"Event {posted['EventId']} was already posted to {workflow} "
+            "(duplicate: not stored again)"
+        )
+        return
+    console.print(f"Posted event {posted['EventId']} to {workflow} (duplicate: no)")
+    from glue_nb.scheduler import status
+
+    lease = status(client)["Lease"]
+    if lease is None or not lease["Active"]:
+        console.print(
+            "[yellow]No scheduler is running: the event waits until one starts "
+            "(glue-nb scheduler).[/]"
+        )
 
 
 @main.command()

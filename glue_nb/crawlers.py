@@ -581,12 +581,18 @@ class CrawlerService:
         """StartCrawler: crawl in a background (non-daemon) thread of this process → {}."""
         self.reap_orphans()
         crawl_id, spec = self.begin_crawl(Name, owner=current_owner())
-        thread = threading.Thread(
-            target=self._run, args=(crawl_id, spec), name=f"glue-nb-crawler-{Name}", daemon=False
-        )
-        self._threads[Name] = thread
-        thread.start()
+        self.launch(Name, crawl_id, spec)
         return {}
+
+    def launch(self, name: str, crawl_id: str, spec: dict[str, Any]) -> threading.Thread:
+        """Run a crawl begun by :meth:`begin_crawl` (with this process as its owner) in a
+        background (non-daemon) thread; call it once the crawl's row is committed."""
+        thread = threading.Thread(
+            target=self._run, args=(crawl_id, spec), name=f"glue-nb-crawler-{name}", daemon=False
+        )
+        self._threads[name] = thread
+        thread.start()
+        return thread
 
     def _run(self, crawl_id: str, spec: dict[str, Any]) -> None:
         from glue_nb.jobs.crawler import execute_crawl

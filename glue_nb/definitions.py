@@ -43,6 +43,15 @@ def paginate(
     return page, (str(start + size) if more else None)
 
 
+def activation_time() -> float:
+    """When a trigger enters ACTIVATED, on the scheduler's clock (the wall clock unless the
+    test/dev speed-up ``GLUE_NB_SCHEDULER_CLOCK_SPEEDUP`` is set), so that the scheduler can
+    tell which fires came due after it."""
+    from glue_nb.events import default_clock
+
+    return default_clock()()
+
+
 def _known(names: Iterable[str], limit: int = 10) -> str:
     names = sorted(names)
     shown = ", ".join(repr(n) for n in names[:limit])
@@ -186,7 +195,8 @@ class Definitions:
             if self._row(conn, "triggers", body["Name"]) is not None:
                 raise AlreadyExistsException(f"trigger {body['Name']!r} already exists")
             self._check_trigger(conn, body)
-            self._insert_trigger(conn, body, state)
+            activated = activation_time() if state == "ACTIVATED" else None
+            self._insert_trigger(conn, body, state, activated)
         return body["Name"]
 
     def update_trigger(self, name: str, update: Mapping[str, Any]) -> dict[str, Any]:
@@ -227,15 +237,36 @@ class Definitions:
         return out
 
     def set_trigger_state(self, name: str, state: str) -> dict[str, Any]:
+        """Set a trigger's State. Entering ACTIVATED records the activation time
+        (``activated_on``; an ACTIVATED trigger keeps its own); leaving it clears it."""
         with self.store.transaction() as conn:
             row = self._require(conn, "triggers", name, "trigger")
-            conn.execute("UPDATE triggers SET state=? WHERE name=?", (state, name))
+            if state != "ACTIVATED":
+                activated = None
+            elif row["state"] == "ACTIVATED":
+                activated = row["activated_on"]
+            else:
+                activated = activation_time()
+            conn.execute(
+                "UPDATE triggers SET state=?, activated_on=? WHERE name=?",
+                (state, activated, name),
+            )
         return {**loads(row["body"]), "State": state}
 
-    def _insert_trigger(self, conn: sqlite3.Connection, body: dict, state: str) -> None:
+    def _insert_trigger(
+        self, conn: sqlite3.Connection, body: dict, state: str, activated_on: float | None
+    ) -> None:
         conn.execute(
-            "INSERT INTO triggers(name, workflow_name, type, state, body) VALUES (?,?,?,?,?)",
-            (body["Name"], body.get("WorkflowName"), body["Type"], state, dumps(body)),
+            "INSERT INTO triggers(name, workflow_name, type, state, body, activated_on) "
+            "VALUES (?,?,?,?,?,?)",
+            (
+                body["Name"],
+                body.get("WorkflowName"),
+                body["Type"],
+                state,
+                dumps(body),
+                activated_on,
+            ),
         )
 
     def _check_trigger(
@@ -286,8 +317,8 @@ class Definitions:
         wf = workflow_body(workflow)
         job_bodies = [job_body(j, base_dir=base_dir) for j in jobs]
         trig_bodies, states = [], {}
-        for t in triggers:
-            body = trigger_body({k: v for k, v in t.items() if k != "StartOnCreation"})
+        for request in triggers:
+            body = trigger_body({k: v for k, v in request.items() if k != "StartOnCreation"})
             if body.get("WorkflowName", wf["Name"]) != wf["Name"]:
                 raise InvalidInputException(
                     f"Trigger {body['Name']!r} belongs to workflow {body['WorkflowName']!r}, "
@@ -295,7 +326,7 @@ class Definitions:
                 )
             body["WorkflowName"] = wf["Name"]
             trig_bodies.append(body)
-            activate = t.get("StartOnCreation", body["Type"] == "CONDITIONAL")
+            activate = request.get("StartOnCreation", body["Type"] == "CONDITIONAL")
             states[body["Name"]] = (
                 "ACTIVATED"
                 if activate and body["Type"] in ("SCHEDULED", "CONDITIONAL")
@@ -321,6 +352,8 @@ class Definitions:
             "workflows": {wf["Name"]},
         }
         with self.store.transaction() as conn:
+            # a trigger ACTIVATED before and after keeps its activation time
+            kept_activation: dict[str, float | None] = {}
             for body in trig_bodies:
                 row = self._row(conn, "triggers", body["Name"])
                 if row is not None and row["workflow_name"] != wf["Name"]:
@@ -328,6 +361,8 @@ class Definitions:
                         f"trigger {body['Name']!r} already exists in workflow "
                         f"{row['workflow_name']!r}; trigger names are global, choose another"
                     )
+                if row is not None and row["state"] == "ACTIVATED":
+                    kept_activation[body["Name"]] = row["activated_on"]
                 self._check_refs_only(conn, body, pending)
             t = now()
             existing = self._row(conn, "workflows", wf["Name"])
@@ -352,7 +387,14 @@ class Definitions:
                     crawler_service.upsert_crawler(crawler, conn)
             conn.execute("DELETE FROM triggers WHERE workflow_name=?", (wf["Name"],))
             for body in trig_bodies:
-                self._insert_trigger(conn, body, states[body["Name"]])
+                state = states[body["Name"]]
+                if state != "ACTIVATED":
+                    activated = None
+                elif body["Name"] in kept_activation:
+                    activated = kept_activation[body["Name"]]
+                else:
+                    activated = activation_time()
+                self._insert_trigger(conn, body, state, activated)
         return graph
 
     def _check_refs_only(

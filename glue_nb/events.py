@@ -101,7 +101,17 @@ def event_trigger(conn: Any, workflow: str) -> dict[str, Any]:
     from glue_nb.exceptions import EntityNotFoundException
 
     if conn.execute("SELECT 1 FROM workflows WHERE name=?", (workflow,)).fetchone() is None:
-        raise EntityNotFoundException(f"workflow {workflow!r} not found")
+        evented = [
+            r[0]
+            for r in conn.execute(
+                "SELECT DISTINCT workflow_name FROM triggers WHERE type='EVENT' AND "
+                "workflow_name IS NOT NULL ORDER BY workflow_name"
+            )
+        ]
+        raise EntityNotFoundException(
+            f"workflow {workflow!r} not found (workflows with an EVENT start trigger: "
+            f"{', '.join(repr(w) for w in evented) or 'none'})"
+        )
     rows = conn.execute(
         "SELECT body, state FROM triggers WHERE workflow_name=? ORDER BY rowid", (workflow,)
     ).fetchall()

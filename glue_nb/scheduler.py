@@ -1,28 +1,34 @@
-"""The scheduler: SCHEDULED and EVENT start triggers that start their workflows on their own.
+"""The scheduler: SCHEDULED and EVENT triggers that start workflows, jobs and crawls on their own.
 
 A :class:`Scheduler` ticks (every second by default). Each tick it
 
 1. holds or renews the store's **lease** (one row: holder, expiry). Only the holder fires; other
    schedulers on the same store stand by and take over when the lease expires or its holder
    process is gone (on the same host a dead pid is noticed at once).
-2. fires each ACTIVATED SCHEDULED start trigger whose next fire time (Glue cron, UTC, see
-   :mod:`glue_nb.schedule`) has come. The fire is recorded in ``trigger_fires`` (primary key:
-   trigger and fire time) **in the transaction that records the run's start**, after checking,
+2. fires each ACTIVATED SCHEDULED trigger whose next fire time (Glue cron, UTC, see
+   :mod:`glue_nb.schedule`) has come: a workflow's start trigger starts a workflow run; a
+   standalone one (no WorkflowName) starts its actions directly, each job action a standalone
+   job run and each crawler action a crawl. The fire is recorded in ``trigger_fires`` (primary
+   key: trigger and fire time) **in the transaction that records the starts**, after checking,
    in that transaction, that the lease is still held and that the fire is newer than the
-   trigger's last one. So a fire time never gets two runs, even with two schedulers or a lease
-   lost half-way.
+   trigger's last one. So a fire time never starts anything twice, even with two schedulers or
+   a lease lost half-way.
 3. closes EVENT batches: a run starts when BatchSize events are pending or BatchWindow seconds
    have passed since the first of them (or since the previous batch closed). The batch is
    assigned to the run in the transaction that records the run's start; the run gets
    ``StartingEventBatchCondition`` and the run property ``aws:eventIds`` (a JSON list).
 
-A fire is on time when it comes due while the scheduler ticks holding the lease. Fires that came
-due while no scheduler did (none ran, the machine slept, a standby had not yet taken over), or
-more than ``grace`` seconds ago, are missed: together they give one catch-up run, for the latest
-of them (``catch_up="one"``, the default), or none (``catch_up="none"``). A trigger first seen
-ACTIVATED by a scheduler is scheduled from that moment; a trigger that is deactivated and
-activated again starts afresh. A start beyond the workflow's MaxConcurrentRuns records a run
-with Status ERROR, as Glue does.
+A trigger is scheduled from its activation time (``triggers.activated_on``, written by
+:mod:`glue_nb.definitions` whenever it enters ACTIVATED). A fire is on time when it comes due
+while the scheduler ticks holding the lease. Fires that came due after the activation while no
+scheduler did (none ran, the machine slept, a standby had not yet taken over), or more than
+``grace`` seconds ago, are missed: together they give one catch-up fire, for the latest of them
+(``catch_up="one"``, the default), or none (``catch_up="none"``). A trigger stopped and started
+again is scheduled from its new activation: the paused time is never caught up. A new Schedule
+is scheduled from when a scheduler first sees it, and so is a trigger activated before
+activation times were recorded. A start beyond the workflow's MaxConcurrentRuns records a run
+with Status ERROR, as Glue does; a job at its MaxConcurrentRuns gets a FAILED job run, and a
+running crawler refuses the crawl.
 
 Runs are started through the engine and driven by threads of the scheduler's process. Entry
 points: :func:`main` (``glue-nb scheduler``, also ``python -m glue_nb.scheduler``) and
@@ -52,16 +58,20 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from glue_nb.engine import Engine
+from glue_nb.engine import Engine, _insert_job_run, _merge_arguments
 from glue_nb.events import FolderWatch, clock_speedup, default_clock, event_trigger
 from glue_nb.exceptions import (
+    ConcurrentRunsExceededException,
     GlueNbError,
     InternalServiceException,
     InvalidInputException,
     OperationTimeoutException,
 )
 from glue_nb.graph import design_graph
+from glue_nb.ids import new_job_run_id
+from glue_nb.owner import current_owner
 from glue_nb.schedule import CronSchedule, next_fire_times, parse
+from glue_nb.states import CRAWL_FINAL, JOB_RUN_ACTIVE
 from glue_nb.store import Store, dumps, loads
 from glue_nb.timeutil import now as wall_now
 from glue_nb.timeutil import to_datetime
@@ -76,6 +86,7 @@ __all__ = [
     "fire_history",
     "main",
     "next_fires",
+    "scheduled_trigger",
     "start_background",
     "status",
     "stop_background",
@@ -94,16 +105,21 @@ class Firing:
     """One start made by the scheduler (or one it tried)."""
 
     kind: str  # "scheduled" | "catch-up" | "event-batch"
-    workflow: str
+    workflow: str | None  # None: a standalone SCHEDULED trigger (no workflow)
     trigger: str
     run_id: str | None
-    status: str  # the run's Status at start: RUNNING or ERROR ("" when no run was recorded)
+    # the run's Status at start: RUNNING or ERROR ("" when no run was recorded); standalone:
+    # RUNNING when an action started, ERROR when none could
+    status: str
     at: float  # scheduler clock when it fired
     fire_time: float | None = None  # the schedule's fire time (scheduled / catch-up)
     condition: dict[str, int] | None = None  # StartingEventBatchCondition (event batches)
     event_ids: list[str] = field(default_factory=list)
     error: str | None = None
     missed: int = 0  # fire times that passed unfired (a catch-up counts its own)
+    # standalone: per action, {JobName, JobRunId, JobRunState} or {CrawlerName, CrawlId, State}
+    # at start, with ErrorMessage when it could not start as asked
+    started: list[dict[str, Any]] = field(default_factory=list)
 
     def describe(self) -> str:
         """One line for the log."""
@@ -121,6 +137,9 @@ class Firing:
                 what += f" ({self.missed} fire(s) missed, one catch-up run)"
             elif self.missed:
                 what += f" ({self.missed} missed fire(s) before it: no separate catch-up)"
+        if self.workflow is None:
+            outcome = ", ".join(_describe_action(a) for a in self.started) or "nothing started"
+            return f"trigger {self.trigger!r} (no workflow): {what} -> {outcome}"
         outcome = f"run {self.run_id} {self.status}" if self.run_id else "no run"
         if self.error:
             outcome += f": {self.error}"
@@ -138,7 +157,49 @@ class Firing:
             "StartingEventBatchCondition": self.condition,
             "EventIds": list(self.event_ids),
             "ErrorMessage": self.error,
+            "Started": [dict(a) for a in self.started],
         }
+
+
+@dataclass(frozen=True)
+class _Scheduled:
+    """An ACTIVATED SCHEDULED trigger as the scheduler read it."""
+
+    name: str
+    workflow: str | None  # None: standalone (its actions start directly)
+    expression: str
+    activated_on: float | None  # None: activated before glue-nb recorded activation times
+
+
+def _target(workflow: str | None, trigger: str) -> str:
+    """How the log names what a trigger fires into."""
+    if workflow is None:
+        return f"trigger {trigger!r} (no workflow)"
+    return f"{workflow!r} <- trigger {trigger!r}"
+
+
+def _action_name(entry: Mapping[str, Any]) -> str:
+    if "JobName" in entry:
+        return f"job {entry['JobName']!r}"
+    return f"crawler {entry['CrawlerName']!r}"
+
+
+def _describe_action(entry: Mapping[str, Any]) -> str:
+    if entry.get("JobRunId"):
+        text = f"{_action_name(entry)} run {entry['JobRunId']} {entry.get('JobRunState')}"
+    elif entry.get("CrawlId"):
+        text = f"{_action_name(entry)} crawl {entry['CrawlId']} {entry.get('State')}"
+    else:
+        text = f"{_action_name(entry)} not started"
+    if entry.get("ErrorMessage"):
+        text += f" ({entry['ErrorMessage']})"
+    return text
+
+
+def _stored(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """An action entry as ``trigger_fires.started`` keeps it: ids and errors, not the state at
+    start (which goes stale; the job run or crawl itself has its state)."""
+    return {k: v for k, v in entry.items() if k not in ("JobRunState", "State")}
 
 
 def _fmt(epoch: float | None) -> str:
@@ -270,6 +331,9 @@ class Scheduler:
         self._logged: dict[str, float] = {}
         self._watch_specs = {w: Path(p).expanduser().absolute() for w, p in (watch or {}).items()}
         self._watches: dict[str, FolderWatch] = {}
+        self._crawlers: Any = None
+        # standalone job runs and crawls it started: id -> ("job" | "crawl", name), until ended
+        self._actions: dict[str, tuple[str, str]] = {}
 
     def __repr__(self) -> str:
         lease = "lease held" if self._held else "standby"
@@ -440,12 +504,14 @@ class Scheduler:
     def _tick_schedules(self, t: float) -> list[Firing]:
         with self.store.read() as conn:
             rows = conn.execute(
-                "SELECT name, workflow_name, state, body FROM triggers "
-                "WHERE type='SCHEDULED' AND workflow_name IS NOT NULL ORDER BY name"
+                "SELECT name, workflow_name, state, body, activated_on FROM triggers "
+                "WHERE type='SCHEDULED' ORDER BY name"
             ).fetchall()
             states = {r["trigger_name"]: r for r in conn.execute("SELECT * FROM schedule_state")}
         active = {
-            r["name"]: (r["workflow_name"], loads(r["body"])["Schedule"])
+            r["name"]: _Scheduled(
+                r["name"], r["workflow_name"], loads(r["body"])["Schedule"], r["activated_on"]
+            )
             for r in rows
             if r["state"] == "ACTIVATED"
         }
@@ -457,13 +523,19 @@ class Scheduler:
                         "DELETE FROM schedule_state WHERE trigger_name=?", [(n,) for n in stale]
                     )
         fired = []
-        for name, (workflow, expression) in active.items():
+        for name, trig in active.items():
             st = states.get(name)
             try:
-                if st is None or st["schedule"] != expression:
-                    self._anchor(name, workflow, expression, t)
+                if st is None or st["activated_on"] != trig.activated_on:
+                    # first seen, or activated anew: scheduled from its activation
+                    checked = self._anchor(trig, t, from_activation=True)
+                elif st["schedule"] != trig.expression:
+                    checked = self._anchor(trig, t, from_activation=False)  # a new Schedule
+                else:
+                    checked = st["checked_until"]
+                if checked is None:
                     continue
-                firing = self._due(name, workflow, expression, st["checked_until"], t)
+                firing = self._due(trig, checked, t)
             except GlueNbError as exc:  # e.g. the store stayed locked: try again next tick
                 self._log_once(f"trigger:{name}", "trigger %r: %s", name, exc)
                 continue
@@ -471,32 +543,45 @@ class Scheduler:
                 fired.append(firing)
         return fired
 
-    def _anchor(self, name: str, workflow: str, expression: str, t: float) -> None:
-        """Start scheduling a trigger from ``t`` (first seen ACTIVATED, or a new Schedule)."""
+    def _anchor(self, trig: _Scheduled, t: float, *, from_activation: bool) -> float | None:
+        """Start scheduling a trigger: from its activation time (first seen ACTIVATED, or
+        activated anew) or from ``t`` (a new Schedule, or an activation time not recorded or
+        ahead of this clock). Returns the time fires are checked from (None: not now)."""
+        start = t
+        if from_activation and trig.activated_on is not None:
+            start = min(trig.activated_on, t)
         with self.store.transaction() as conn:
             if not self._lease_ok(conn):
-                return
+                return None
             row = conn.execute(
-                "SELECT schedule FROM schedule_state WHERE trigger_name=?", (name,)
+                "SELECT schedule, activated_on, checked_until FROM schedule_state "
+                "WHERE trigger_name=?",
+                (trig.name,),
             ).fetchone()
-            if row is not None and row["schedule"] == expression:
-                return
+            if (
+                row is not None
+                and row["schedule"] == trig.expression
+                and row["activated_on"] == trig.activated_on
+            ):
+                return float(row["checked_until"])  # anchored meanwhile (by another scheduler)
             conn.execute(
                 "INSERT OR REPLACE INTO schedule_state(trigger_name, workflow_name, schedule, "
-                "checked_until, first_seen_on) VALUES (?,?,?,?,?)",
-                (name, workflow, expression, t, t),
+                "checked_until, first_seen_on, activated_on) VALUES (?,?,?,?,?,?)",
+                (trig.name, trig.workflow, trig.expression, start, t, trig.activated_on),
             )
-        schedule = self._parse(expression)
+        schedule = self._parse(trig.expression)
         upcoming = schedule.next_after(datetime.fromtimestamp(t, _UTC)) if schedule else None
-        log.info(
-            "scheduling %r (trigger %r, %s): next fire %s",
-            workflow, name, expression, _fmt(upcoming.timestamp() if upcoming else None),
-        )  # fmt: skip
+        if trig.workflow is None:
+            what = f"trigger {trig.name!r} (no workflow, {trig.expression})"
+        else:
+            what = f"{trig.workflow!r} (trigger {trig.name!r}, {trig.expression})"
+        since = f", activated {_fmt(start)}" if start < t else ""
+        log.info("scheduling %s: next fire %s%s", what,
+                 _fmt(upcoming.timestamp() if upcoming else None), since)  # fmt: skip
+        return start
 
-    def _due(
-        self, name: str, workflow: str, expression: str, checked_until: float, t: float
-    ) -> Firing | None:
-        schedule = self._parse(expression)
+    def _due(self, trig: _Scheduled, checked_until: float, t: float) -> Firing | None:
+        schedule = self._parse(trig.expression)
         if schedule is None:
             return None
         first_dt = schedule.next_after(datetime.fromtimestamp(checked_until, _UTC))
@@ -516,53 +601,50 @@ class Scheduler:
         elif self.catch_up == "one":
             kind = "catch-up"
         else:
-            self._advance(name, expression, t)
+            self._advance(trig, t)
             log.warning(
-                "%r <- trigger %r: %d fire(s) missed (latest %s); catch_up=none: no run",
-                workflow, name, missed, _fmt(latest),
+                "%s: %d fire(s) missed (latest %s); catch_up=none: no run",
+                _target(trig.workflow, trig.name), missed, _fmt(latest),
             )  # fmt: skip
             return None
-        return self._fire(name, workflow, expression, latest, kind, t, missed)
+        return self._fire(trig, latest, kind, t, missed)
 
-    def _advance(self, name: str, expression: str, t: float) -> None:
+    def _advance(self, trig: _Scheduled, t: float) -> None:
         with self.store.transaction() as conn:
             if self._lease_ok(conn):
                 conn.execute(
                     "UPDATE schedule_state SET checked_until=MAX(checked_until, ?) "
-                    "WHERE trigger_name=? AND schedule=?",
-                    (t, name, expression),
+                    "WHERE trigger_name=? AND schedule=? AND activated_on IS ?",
+                    (t, trig.name, trig.expression, trig.activated_on),
                 )
 
     def _fire(
-        self,
-        name: str,
-        workflow: str,
-        expression: str,
-        fire_time: float,
-        kind: str,
-        t: float,
-        missed: int,
+        self, trig: _Scheduled, fire_time: float, kind: str, t: float, missed: int
     ) -> Firing | None:
-        """Start the run of one fire time: all checks, the fire record and the run's start in
-        one transaction."""
+        """Start what one fire time starts (a workflow run, or a standalone trigger's job runs
+        and crawls): all checks, the fire record and the starts in one transaction."""
+        name = trig.name
+        launches: list[Callable[[], Any]] = []
         with self.store.transaction() as conn:
             if not self._lease_ok(conn):
                 return None
-            trig = conn.execute(
-                "SELECT state, type, workflow_name, body FROM triggers WHERE name=?", (name,)
+            row = conn.execute(
+                "SELECT state, workflow_name, body, activated_on FROM triggers WHERE name=?",
+                (name,),
             ).fetchone()
             if (
-                trig is None
-                or trig["state"] != "ACTIVATED"
-                or trig["workflow_name"] != workflow
-                or loads(trig["body"]).get("Schedule") != expression
+                row is None
+                or row["state"] != "ACTIVATED"
+                or row["workflow_name"] != trig.workflow
+                or row["activated_on"] != trig.activated_on
+                or loads(row["body"]).get("Schedule") != trig.expression
             ):
                 return None
             st = conn.execute(
                 "SELECT checked_until, schedule FROM schedule_state WHERE trigger_name=?",
                 (name,),
             ).fetchone()
-            if st is None or st["schedule"] != expression or fire_time <= st["checked_until"]:
+            if st is None or st["schedule"] != trig.expression or fire_time <= st["checked_until"]:
                 return None  # handled meanwhile (by another scheduler)
             done = conn.execute(
                 "SELECT 1 FROM trigger_fires WHERE trigger_name=? AND fire_time>=?",
@@ -573,33 +655,144 @@ class Scheduler:
             conn.execute(
                 "INSERT INTO trigger_fires(trigger_name, fire_time, workflow_name, kind, "
                 "fired_on, holder, missed) VALUES (?,?,?,?,?,?,?)",
-                (name, fire_time, workflow, kind, t, self.id, missed),
+                (name, fire_time, trig.workflow, kind, t, self.id, missed),
             )
-            firing = Firing(kind, workflow, name, None, "", t, fire_time=fire_time, missed=missed)
-            try:
-                run_id = self.engine.start_workflow_run(
-                    workflow, None, executor=self.executor, error_when_busy=True
-                )
-            except (OperationTimeoutException, InternalServiceException):
-                raise  # transient: roll back, the next tick tries this fire again
-            except GlueNbError as exc:  # recorded: the fire is not retried every tick
-                firing.error = f"{type(exc).__name__}: {exc.message}"
-                conn.execute(
-                    "UPDATE trigger_fires SET error=? WHERE trigger_name=? AND fire_time=?",
-                    (firing.error, name, fire_time),
-                )
+            firing = Firing(kind, trig.workflow, name, None, "", t, fire_time=fire_time,
+                            missed=missed)  # fmt: skip
+            started = None
+            if trig.workflow is not None:
+                self._start_run(conn, firing)
+                error = None if firing.run_id else firing.error  # an ERROR run says why itself
             else:
-                conn.execute(
-                    "UPDATE trigger_fires SET run_id=? WHERE trigger_name=? AND fire_time=?",
-                    (run_id, name, fire_time),
-                )
-                self._read_run(conn, firing, run_id)
+                launches = self._start_actions(conn, firing, loads(row["body"])["Actions"])
+                error, started = firing.error, dumps([_stored(a) for a in firing.started])
+            conn.execute(
+                "UPDATE trigger_fires SET run_id=?, error=?, started=? "
+                "WHERE trigger_name=? AND fire_time=?",
+                (firing.run_id, error, started, name, fire_time),
+            )
             conn.execute(
                 "UPDATE schedule_state SET checked_until=? WHERE trigger_name=?",
                 (max(t, fire_time), name),
             )
+        for launch in launches:  # crawls run once their rows are committed
+            launch()
         self._record(firing)
         return firing
+
+    def _start_run(self, conn: Any, firing: Firing) -> None:
+        """In the fire's transaction: start the workflow run of a workflow's start trigger."""
+        assert firing.workflow is not None
+        try:
+            run_id = self.engine.start_workflow_run(
+                firing.workflow, None, executor=self.executor, error_when_busy=True
+            )
+        except (OperationTimeoutException, InternalServiceException):
+            raise  # transient: roll back, the next tick tries this fire again
+        except GlueNbError as exc:  # recorded: the fire is not retried every tick
+            firing.error = f"{type(exc).__name__}: {exc.message}"
+        else:
+            self._read_run(conn, firing, run_id)
+
+    def _start_actions(
+        self, conn: Any, firing: Firing, actions: Sequence[Mapping[str, Any]]
+    ) -> list[Callable[[], Any]]:
+        """In the fire's transaction: start a standalone trigger's actions, each job action a
+        standalone job run (StartJobRun with the action's Arguments and Timeout), each crawler
+        action a crawl (StartCrawler). One that cannot start is recorded, and the others go on:
+        a job at its MaxConcurrentRuns gets a FAILED job run, as in Glue; a running crawler
+        refuses the crawl. Returns what to call once the transaction is committed."""
+        launches: list[Callable[[], Any]] = []
+        for action in actions:
+            try:
+                if action.get("JobName"):
+                    entry = self._start_job(conn, firing.trigger, action)
+                else:
+                    entry, launch = self._begin_crawl(firing.trigger, action["CrawlerName"])
+                    launches.append(launch)
+            except (OperationTimeoutException, InternalServiceException) as exc:
+                if not firing.started:
+                    raise  # nothing started yet: roll back, the next tick tries this fire again
+                # what started must stay recorded: this action is not retried
+                key = "JobName" if action.get("JobName") else "CrawlerName"
+                entry = {key: action[key], "ErrorMessage": f"{type(exc).__name__}: {exc.message}"}
+            firing.started.append(entry)
+        errors = [
+            f"{_action_name(a)}: {a['ErrorMessage']}" for a in firing.started if "ErrorMessage" in a
+        ]
+        firing.error = "; ".join(errors) or None
+        firing.status = "ERROR" if len(errors) == len(firing.started) else "RUNNING"
+        return launches
+
+    def _start_job(self, conn: Any, trigger: str, action: Mapping[str, Any]) -> dict[str, Any]:
+        """Start one job action as a standalone job run (its TriggerName: ``trigger``)."""
+        job = action["JobName"]
+        entry: dict[str, Any] = {"JobName": job, "JobRunId": None}
+        try:
+            entry["JobRunId"] = self.engine.start_job_run(
+                job, action.get("Arguments"), timeout=action.get("Timeout"),
+                executor=self.executor,
+            )  # fmt: skip
+        except ConcurrentRunsExceededException as exc:
+            entry["JobRunId"] = self._failed_job_run(conn, trigger, action)
+            entry["ErrorMessage"] = f"{type(exc).__name__}: {exc.message}"
+        except (OperationTimeoutException, InternalServiceException):
+            raise
+        except GlueNbError as exc:
+            entry["ErrorMessage"] = f"{type(exc).__name__}: {exc.message}"
+        entry["JobRunState"] = None
+        if entry["JobRunId"] is not None:
+            conn.execute(
+                "UPDATE job_runs SET trigger_name=? WHERE id=?", (trigger, entry["JobRunId"])
+            )
+            row = conn.execute(
+                "SELECT state FROM job_runs WHERE id=?", (entry["JobRunId"],)
+            ).fetchone()
+            entry["JobRunState"] = row["state"]
+        return entry
+
+    def _failed_job_run(self, conn: Any, trigger: str, action: Mapping[str, Any]) -> str:
+        """Record the FAILED job run Glue records for a triggered run beyond the job's
+        ExecutionProperty.MaxConcurrentRuns → its id."""
+        job = self.engine.definitions.job(action["JobName"], conn)
+        limit = job["ExecutionProperty"]["MaxConcurrentRuns"]
+        run_id = new_job_run_id()
+        message = (
+            f"Job {job['Name']!r} exceeded its maximum allowed concurrent runs ({limit}); "
+            "raise ExecutionProperty.MaxConcurrentRuns"
+        )
+        _insert_job_run(
+            conn, run_id, job["Name"], None, None, None, trigger, 0, None, "FAILED",
+            _merge_arguments(job, action.get("Arguments") or {}),
+            action.get("Timeout") or job["Timeout"], error=message,
+        )  # fmt: skip
+        return run_id
+
+    def _begin_crawl(self, trigger: str, crawler: str) -> tuple[dict[str, Any], Callable[[], Any]]:
+        """Record a crawl of ``crawler`` (RUNNING, owned by this process) → its entry and what
+        runs it after the commit; a running crawler refuses it (CrawlerRunningException)."""
+        service = self._crawler_service()
+        entry: dict[str, Any] = {"CrawlerName": crawler, "CrawlId": None}
+        try:
+            service.reap_orphans()  # a crawler left RUNNING by a dead process is READY again
+            crawl_id, spec = service.begin_crawl(
+                crawler, trigger_name=trigger, owner=current_owner()
+            )
+        except (OperationTimeoutException, InternalServiceException):
+            raise
+        except GlueNbError as exc:
+            entry["ErrorMessage"] = f"{type(exc).__name__}: {exc.message}"
+            entry["State"] = None
+            return entry, lambda: None
+        entry.update(CrawlId=crawl_id, State="RUNNING")
+        return entry, lambda: service.launch(crawler, crawl_id, spec)
+
+    def _crawler_service(self) -> Any:
+        if self._crawlers is None:
+            from glue_nb.crawlers import CrawlerService
+
+            self._crawlers = CrawlerService(self.store)  # the same Store: joins transactions
+        return self._crawlers
 
     def _read_run(self, conn: Any, firing: Firing, run_id: str) -> None:
         row = conn.execute(
@@ -617,6 +810,11 @@ class Scheduler:
             self._live.append(firing.run_id)
             if firing.status in ("RUNNING", "STOPPING"):
                 self._started[firing.run_id] = firing
+        for entry in firing.started:
+            if entry.get("JobRunState") in JOB_RUN_ACTIVE:
+                self._actions[entry["JobRunId"]] = ("job", entry["JobName"])
+            elif entry.get("State") == "RUNNING":
+                self._actions[entry["CrawlId"]] = ("crawl", entry["CrawlerName"])
         if firing.error:
             log.warning("%s", firing.describe())
         else:
@@ -726,6 +924,7 @@ class Scheduler:
 
     # -- runs started here -------------------------------------------------------------------------
     def _report_finished(self) -> None:
+        self._poll_actions()
         if not self._started:
             return
         ids = list(self._started)
@@ -744,36 +943,87 @@ class Scheduler:
             log.info("run %s of %r ended %s%s", row["run_id"], firing.workflow, row["status"],
                      extra)  # fmt: skip
 
+    def _poll_actions(self) -> list[str]:
+        """Look at the standalone job runs and crawls it started: log those that ended (a
+        failed job run is followed to its retry) → the ids still going."""
+        if not self._actions:
+            return []
+        with self.store.read() as conn:
+            for key, (kind, name) in list(self._actions.items()):
+                retry = None
+                if kind == "job":
+                    row = conn.execute(
+                        "SELECT state, error_message FROM job_runs WHERE id=?", (key,)
+                    ).fetchone()
+                    if row is not None and row["state"] in JOB_RUN_ACTIVE:
+                        continue
+                    if row is not None and row["state"] == "FAILED":
+                        retry = conn.execute(
+                            "SELECT id FROM job_runs WHERE previous_run_id=? AND job_name=?",
+                            (key, name),
+                        ).fetchone()
+                    what = f"job run {key} of {name!r}"
+                else:
+                    row = conn.execute(
+                        "SELECT state, error_message FROM crawls WHERE crawl_id=?", (key,)
+                    ).fetchone()
+                    if row is not None and row["state"] not in CRAWL_FINAL:
+                        continue
+                    what = f"crawl {key} of crawler {name!r}"
+                del self._actions[key]
+                state, error = (row["state"], row["error_message"]) if row else ("gone", None)
+                log.info("%s ended %s%s", what, state, f": {error}" if error else "")
+                if retry is not None:
+                    self._actions[retry["id"]] = ("job", name)
+        return list(self._actions)
+
     @property
     def run_ids(self) -> list[str]:
         """The runs this scheduler started (RUNNING or ERROR at start; the latest 10,000)."""
         return list(self._run_ids)
 
     def active_runs(self) -> list[str]:
-        """Runs started by this scheduler whose driver (in this process) is still going."""
+        """Runs started by this scheduler whose driver (in this process) is still going, and
+        the standalone job runs and crawls it started that are still going."""
         out = []
         for run_id in self._live:
             driver = self.engine.driver(run_id)
             if driver is not None and driver.is_alive():
                 out.append(run_id)
         self._live = out
-        return list(out)
+        return [*out, *self._poll_actions()]
 
     def stop_runs(self) -> list[str]:
-        """Ask the runs this scheduler started to stop (they end STOPPED and can be resumed)."""
+        """Ask the runs this scheduler started to stop (they end STOPPED and can be resumed),
+        and its standalone job runs (they end STOPPED) and crawls (CANCELLED)."""
         asked = []
         for run_id in self.active_runs():
-            driver = self.engine.driver(run_id)
-            assert driver is not None
             try:
-                self.engine.stop_workflow_run(driver.workflow, run_id)
+                kind, name = self._actions.get(run_id, ("run", ""))
+                if kind == "job":
+                    self.engine.stop_job_run(name, run_id)
+                elif kind == "crawl":
+                    self._stop_crawl(name, run_id)
+                else:
+                    driver = self.engine.driver(run_id)
+                    assert driver is not None
+                    self.engine.stop_workflow_run(driver.workflow, run_id)
                 asked.append(run_id)
             except GlueNbError as exc:
                 log.info("run %s: %s", run_id, exc.message)
         return asked
 
+    def _stop_crawl(self, crawler: str, crawl_id: str) -> None:
+        with self.store.read() as conn:
+            row = conn.execute(
+                "SELECT current_crawl_id FROM crawlers WHERE name=?", (crawler,)
+            ).fetchone()
+        if row is not None and row["current_crawl_id"] == crawl_id:
+            self._crawler_service().request_stop(crawler)
+
     def wait_runs(self, timeout: float | None = None) -> bool:
-        """Wait for the runs this scheduler started; True when none is left."""
+        """Wait for the runs (and standalone job runs and crawls) this scheduler started; True
+        when none is left."""
         deadline = None if timeout is None else time.monotonic() + timeout
         for run_id in self.active_runs():
             driver = self.engine.driver(run_id)
@@ -781,6 +1031,8 @@ class Scheduler:
                 continue
             left = None if deadline is None else max(0.0, deadline - time.monotonic())
             driver.join(left)
+        while self._poll_actions() and (deadline is None or time.monotonic() < deadline):
+            time.sleep(0.05)
         self._report_finished()
         return not self.active_runs()
 
@@ -830,31 +1082,79 @@ def _start_trigger(store: Store, workflow: str) -> dict[str, Any] | None:
     return design_graph(workflow, definitions.workflow_triggers(workflow)).start_trigger
 
 
-def next_fires(
-    client: Any, workflow: str, count: int = 5, *, now: datetime | float | None = None
-) -> list[datetime]:
-    """The next ``count`` fire times (tz-aware UTC) of ``workflow``'s SCHEDULED start trigger.
+def _article(word: str) -> str:
+    return "an" if word[:1] in "AEIOU" else "a"
 
-    ``client``: a client, store or home. InvalidInputException when the start trigger is not
-    SCHEDULED (the trigger's State does not matter: a DEACTIVATED one shows what it would do).
+
+def scheduled_trigger(
+    client: Any, workflow: str | None = None, *, trigger: str | None = None
+) -> dict[str, Any]:
+    """The SCHEDULED trigger (Glue's Trigger dict, with State) of ``workflow`` (its start
+    trigger) or named ``trigger`` (e.g. a standalone one): give one of the two.
+
+    EntityNotFoundException for an unknown name; InvalidInputException when it is not
+    SCHEDULED.
     """
+    if (workflow is None) == (trigger is None):
+        raise InvalidInputException("give a workflow or a trigger name (one of the two)")
     store = _store(client)
+    if trigger is not None:
+        from glue_nb.definitions import Definitions
+
+        found = Definitions(store).trigger(trigger)  # EntityNotFound, naming the known ones
+        if found["Type"] != "SCHEDULED":
+            raise InvalidInputException(
+                f"trigger {trigger!r} has Type {found['Type']}, not SCHEDULED: no fire times"
+            )
+        return found
+    assert workflow is not None
     start = _start_trigger(store, workflow)
     if start is None or start["Type"] != "SCHEDULED":
-        kind = f"a {start['Type']}" if start else "no"
+        kind = "no" if start is None else f"{_article(start['Type'])} {start['Type']}"
         raise InvalidInputException(
             f"workflow {workflow!r} has {kind} start trigger, not a SCHEDULED one: no fire times"
         )
+    return start
+
+
+def next_fires(
+    client: Any,
+    workflow: str | None = None,
+    count: int = 5,
+    *,
+    now: datetime | float | None = None,
+    trigger: str | None = None,
+) -> list[datetime]:
+    """The next ``count`` fire times (tz-aware UTC) of ``workflow``'s SCHEDULED start trigger,
+    or of the SCHEDULED trigger named ``trigger`` (a standalone one, say).
+
+    ``client``: a client, store or home. InvalidInputException when the trigger is not
+    SCHEDULED (the trigger's State does not matter: a DEACTIVATED one shows what it would do).
+    """
+    start = scheduled_trigger(client, workflow, trigger=trigger)
     after = to_datetime(now) if isinstance(now, (int, float)) else now
     return next_fire_times(start["Schedule"], after=after, count=count)
 
 
 def fire_history(
-    client: Any, workflow: str | None = None, *, limit: int = 100
+    client: Any, workflow: str | None = None, *, limit: int = 100, trigger: str | None = None
 ) -> list[dict[str, Any]]:
-    """What the scheduler started, newest first: scheduled fires and event batches."""
+    """What the scheduler started, newest first: scheduled fires and event batches.
+
+    ``workflow`` / ``trigger``: only those of a workflow / of one trigger. A fire of a workflow
+    trigger has the ``RunId`` it started; a fire of a standalone trigger has ``Started``: per
+    action ``{"JobName", "JobRunId"}`` or ``{"CrawlerName", "CrawlId"}``, with
+    ``ErrorMessage`` when it could not start as asked.
+    """
     store = _store(client)
-    where, args = ("WHERE workflow_name=?", (workflow,)) if workflow else ("", ())
+    clauses, args = [], []
+    if workflow:
+        clauses.append("workflow_name=?")
+        args.append(workflow)
+    if trigger:
+        clauses.append("trigger_name=?")
+        args.append(trigger)
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     with store.read() as conn:
         fires = conn.execute(
             f"SELECT * FROM trigger_fires {where} ORDER BY fired_on DESC LIMIT ?", (*args, limit)
@@ -863,8 +1163,9 @@ def fire_history(
             f"SELECT * FROM event_batches {where} ORDER BY closed_on DESC LIMIT ?",
             (*args, limit),
         ).fetchall()
-    out = [
-        {
+    out = []
+    for r in fires:
+        item = {
             "Kind": r["kind"],
             "WorkflowName": r["workflow_name"],
             "TriggerName": r["trigger_name"],
@@ -874,8 +1175,10 @@ def fire_history(
             "Missed": r["missed"],
             "ErrorMessage": r["error"],
         }
-        for r in fires
-    ] + [
+        if r["workflow_name"] is None:
+            item["Started"] = loads(r["started"], [])
+        out.append(item)
+    out += [
         {
             "Kind": "event-batch",
             "WorkflowName": r["workflow_name"],
@@ -893,14 +1196,16 @@ def fire_history(
 
 
 def status(client: Any, *, now: float | None = None) -> dict[str, Any]:
-    """The lease holder and, per SCHEDULED / EVENT start trigger, what comes next."""
+    """The lease holder and, per SCHEDULED trigger (workflow start trigger or standalone) and
+    EVENT start trigger, what comes next."""
     store = _store(client)
     t = default_clock()() if now is None else now
     with store.read() as conn:
         lease = conn.execute("SELECT * FROM scheduler_lease WHERE name=?", (LEASE,)).fetchone()
         triggers = conn.execute(
-            "SELECT name, workflow_name, type, state, body FROM triggers WHERE type IN "
-            "('SCHEDULED','EVENT') AND workflow_name IS NOT NULL ORDER BY workflow_name"
+            "SELECT name, workflow_name, type, state, body, activated_on FROM triggers "
+            "WHERE type='SCHEDULED' OR (type='EVENT' AND workflow_name IS NOT NULL) "
+            "ORDER BY workflow_name IS NULL, workflow_name, name"
         ).fetchall()
         states = {r["trigger_name"]: r for r in conn.execute("SELECT * FROM schedule_state")}
         pending = dict(
@@ -930,6 +1235,9 @@ def status(client: Any, *, now: float | None = None) -> dict[str, Any]:
         }
         if r["type"] == "SCHEDULED":
             item["Schedule"] = body["Schedule"]
+            if r["workflow_name"] is None:
+                item["Actions"] = body["Actions"]
+            item["ActivatedOn"] = to_datetime(r["activated_on"])
             st = states.get(r["name"])
             item["CheckedUntil"] = to_datetime(st["checked_until"]) if st else None
             try:
@@ -1130,7 +1438,8 @@ class BackgroundScheduler:
         last = ""
         if s.history:
             f = s.history[-1]
-            last = f", last: {f.workflow!r} {f.kind} at {_fmt(f.at)}"
+            who = repr(f.workflow) if f.workflow else f"trigger {f.trigger!r}"
+            last = f", last: {who} {f.kind} at {_fmt(f.at)}"
         return (
             f"<glue-nb background scheduler {str(s.store.home)!r}: {state}, {lease}, "
             f"{len(s.history)} firing(s){last}>"

@@ -34,7 +34,7 @@ from glue_nb.executors import register_executor
 from glue_nb.executors.base import Executor, Handle, Task
 from glue_nb.executors.instant import InstantExecutor
 from glue_nb.jobs.spec import JobResult
-from glue_nb.scheduler import Scheduler
+from glue_nb.scheduler import Firing, Scheduler
 
 UTC = timezone.utc
 DAY = 86400.0
@@ -629,3 +629,395 @@ def test_next_fires_status_and_history(c: GlueClient) -> None:
     [fired] = sched.fire_history(c, "wf")
     assert fired["Kind"] == "scheduled" and fired["FireTime"].hour == 10
     settle(c, "wf")
+
+
+# -- standalone scheduled triggers (no workflow) -------------------------------------------------
+@pytest.fixture
+def activate_at(monkeypatch: pytest.MonkeyPatch) -> Callable[[float | None], None]:
+    """Set the activation time (schedule clock) that triggers entering ACTIVATED get; until set,
+    the wall clock, which is ahead of T0: the scheduler then counts it as its first sight."""
+    import glue_nb.definitions
+
+    at: list[float | None] = [None]
+    real = glue_nb.definitions.activation_time
+    monkeypatch.setattr(
+        glue_nb.definitions, "activation_time", lambda: real() if at[0] is None else at[0]
+    )
+
+    def set_at(t: float | None) -> None:
+        at[0] = t
+
+    return set_at
+
+
+def with_crawler(c: GlueClient) -> str:
+    """A crawler over a folder with one small CSV file (into database ``db``)."""
+    data = Path(c.home).parent / "data" / "sales"
+    data.mkdir(parents=True)
+    (data / "part-0.csv").write_text("id,amount\n1,9.5\n2,3.25\n")
+    c.create_database(DatabaseInput={"Name": "db"})
+    c.create_crawler(Name="crawl", Targets={"S3Targets": [{"Path": str(data.parent)}]},
+                     DatabaseName="db")  # fmt: skip
+    return "crawl"
+
+
+def standalone(
+    c: GlueClient, name: str = "solo", schedule: str = DAILY, *, crawler: bool = False
+) -> str:
+    actions: list[dict[str, Any]] = [
+        {"JobName": "job", "Arguments": {"--label": "nightly"}, "Timeout": 7}
+    ]
+    if crawler:
+        actions.append({"CrawlerName": with_crawler(c)})
+    c.create_trigger(Name=name, Type="SCHEDULED", Schedule=schedule, StartOnCreation=True,
+                     Actions=actions)  # fmt: skip
+    return name
+
+
+def count(c: GlueClient, sql: str, *args: Any) -> int:
+    conn = sqlite3.connect(c.store.path)
+    try:
+        return conn.execute(sql, args).fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_a_standalone_trigger_starts_its_job_and_crawl_once_per_fire_time(
+    c: GlueClient,
+) -> None:
+    trigger = standalone(c, crawler=True)
+    instant = Instant()
+    s = make(c, executor=instant)
+    assert s.tick(T0) == []
+    assert s.tick(TEN - 1) == []
+    [firing] = s.tick(TEN + 0.5)
+    assert (firing.kind, firing.workflow, firing.trigger, firing.fire_time) == (
+        "scheduled", None, trigger, TEN,
+    )  # fmt: skip
+    assert (firing.run_id, firing.status, firing.error) == (None, "RUNNING", None)
+    job_entry, crawl_entry = firing.started
+    assert job_entry["JobName"] == "job" and job_entry["JobRunId"].startswith("jr_")
+    assert crawl_entry["CrawlerName"] == "crawl" and crawl_entry["CrawlId"].startswith("cr_")
+    assert "trigger 'solo' (no workflow): scheduled fire" in firing.describe()
+    assert job_entry["JobRunId"] in firing.describe()
+    # the job run: a standalone StartJobRun with the action's Arguments and Timeout
+    job_run = c.get_job_run(JobName="job", RunId=job_entry["JobRunId"])["JobRun"]
+    assert job_run["JobRunState"] == "SUCCEEDED"
+    assert job_run["Arguments"]["--label"] == "nightly"
+    assert job_run["Timeout"] == 7
+    assert job_run["TriggerName"] == trigger
+    assert "WorkflowName" not in job_run or job_run["WorkflowName"] is None
+    assert [t.spec.job_run_id for t in instant.submitted] == [job_entry["JobRunId"]]
+    # the crawl: StartCrawler, run in a thread of the scheduler's process
+    crawler = c.crawlers.wait_for_crawler("crawl", timeout=30)
+    assert crawler["LastCrawl"]["Status"] == "SUCCEEDED"
+    assert c.get_table(DatabaseName="db", Name="sales")["Table"]["Name"] == "sales"
+    assert count(c, "SELECT COUNT(*) FROM crawls WHERE crawl_id=? AND state='SUCCEEDED'",
+                 crawl_entry["CrawlId"]) == 1  # fmt: skip
+    # never twice for one fire time; the next day's fire starts both again
+    assert s.tick(TEN + 5) == []
+    assert s.tick(TEN + 3600) == []
+    [second] = s.tick(TEN + DAY + 1)
+    assert second.fire_time == TEN + DAY and len(second.started) == 2
+    c.crawlers.wait_for_crawler("crawl", timeout=30)
+    assert count(c, "SELECT COUNT(*) FROM job_runs WHERE job_name='job'") == 2
+    assert count(c, "SELECT COUNT(*) FROM crawls WHERE crawler_name='crawl'") == 2
+    assert count(c, "SELECT COUNT(*) FROM workflow_runs") == 0
+    rows = fires(c)
+    assert [(r[0], r[1], r[2], r[3]) for r in rows] == [
+        (trigger, TEN, "scheduled", None),
+        (trigger, TEN + DAY, "scheduled", None),
+    ]
+    [newest, oldest] = sched.fire_history(c, trigger=trigger)
+    assert newest["WorkflowName"] is None and newest["RunId"] is None
+    assert oldest["Started"] == [
+        {"JobName": "job", "JobRunId": job_entry["JobRunId"]},
+        {"CrawlerName": "crawl", "CrawlId": crawl_entry["CrawlId"]},
+    ]
+    assert oldest["ErrorMessage"] is None
+    assert s.active_runs() == []
+
+
+def test_two_schedulers_never_double_fire_a_standalone_trigger(
+    c: GlueClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    standalone(c, schedule="cron(0/5 * * * ? *)")
+    monkeypatch.setattr(Scheduler, "_ensure_lease", lambda self: True)
+    monkeypatch.setattr(Scheduler, "_lease_ok", lambda self, conn: True)
+    a, b = make(c), make(c)
+    a.tick(T0)
+    b.tick(T0)
+    errors: list[BaseException] = []
+    out: list[Firing] = []
+
+    def ticking(s: Scheduler) -> None:
+        try:
+            for i in range(1, 13):  # an hour of 5-minute fires, in lock-step
+                out.extend(s.tick(T0 + i * 300 + 1))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=ticking, args=(s,)) for s in (a, b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    rows = fires(c)
+    assert len(rows) == len({r[1] for r in rows}) == 12
+    assert len(out) == 12
+    job_runs = [f.started[0]["JobRunId"] for f in out]
+    assert len(set(job_runs)) == 12
+    assert count(c, "SELECT COUNT(*) FROM job_runs WHERE job_name='job'") == 12
+    assert all(f.started[0].get("ErrorMessage") is None for f in out)
+
+
+def test_a_restarted_scheduler_catches_up_a_standalone_trigger_once(c: GlueClient) -> None:
+    trigger = standalone(c)
+    first = make(c)
+    first.tick(T0)
+    [regular] = first.tick(TEN + 1)
+    first.release()  # the process ends; three daily fires pass
+    second = make(c)
+    [catch_up] = second.tick(TEN + 3 * DAY + 5 * 3600)
+    assert (catch_up.kind, catch_up.fire_time, catch_up.missed) == ("catch-up", TEN + 3 * DAY, 3)
+    assert catch_up.workflow is None and len(catch_up.started) == 1
+    assert "3 fire(s) missed, one catch-up run" in catch_up.describe()
+    assert second.tick(TEN + 3 * DAY + 5 * 3600 + 1) == []
+    second.release()
+    # restarted again, with catch_up="none": missed fires start nothing
+    third = make(c, catch_up="none")
+    assert third.tick(TEN + 6 * DAY + 60) == []
+    [on_time] = third.tick(TEN + 7 * DAY + 1)
+    assert on_time.kind == "scheduled"
+    assert [r[2] for r in fires(c)] == ["scheduled", "catch-up", "scheduled"]
+    job_runs = c.get_job_runs(JobName="job")["JobRuns"]
+    assert len(job_runs) == 3
+    assert {r["Id"] for r in job_runs} == {
+        f.started[0]["JobRunId"] for f in (regular, catch_up, on_time)
+    }
+    assert [h["Kind"] for h in sched.fire_history(c, trigger=trigger)] == [
+        "scheduled", "catch-up", "scheduled",
+    ]  # fmt: skip
+
+
+def test_a_busy_job_or_running_crawler_does_not_crash_the_tick(c: GlueClient) -> None:
+    trigger = standalone(c, crawler=True)
+    blocking = Blocking()
+    s = make(c, executor=blocking)
+    s.tick(T0)
+    [first] = s.tick(TEN + 1)
+    job_run = first.started[0]["JobRunId"]
+    assert first.started[0]["JobRunState"] == "RUNNING"
+    c.crawlers.wait_for_crawler("crawl", timeout=30)
+    busy_crawl, _ = c.crawlers.begin_crawl("crawl")  # someone else crawls right now
+    [second] = s.tick(TEN + DAY + 1)  # the job is at MaxConcurrentRuns=1, the crawler RUNNING
+    job, crawl = second.started
+    assert job["JobRunState"] == "FAILED" and job["JobRunId"] != job_run
+    assert job["ErrorMessage"].startswith("ConcurrentRunsExceededException")
+    failed = c.get_job_run(JobName="job", RunId=job["JobRunId"])["JobRun"]
+    assert failed["JobRunState"] == "FAILED"
+    assert "exceeded its maximum allowed concurrent runs (1)" in failed["ErrorMessage"]
+    assert failed["Arguments"]["--label"] == "nightly"
+    assert crawl["CrawlId"] is None
+    assert crawl["ErrorMessage"].startswith("CrawlerRunningException")
+    assert second.status == "ERROR"  # nothing of it could start
+    assert "job 'job'" in second.error and "crawler 'crawl'" in second.error
+    assert c.get_crawler(Name="crawl")["Crawler"]["State"] == "RUNNING"  # left alone
+    assert s.tick(TEN + DAY + 2) == []  # recorded: not retried every tick
+    [history] = sched.fire_history(c, trigger=trigger, limit=1)
+    assert history["ErrorMessage"] == second.error
+    assert history["Started"][1] == {"CrawlerName": "crawl", "CrawlId": None,
+                                     "ErrorMessage": crawl["ErrorMessage"]}  # fmt: skip
+    # the scheduler stops what it started (the first fire's job run) and waits for it
+    assert s.active_runs() == [job_run]
+    assert s.stop_runs() == [job_run]
+    assert s.wait_runs(timeout=10)
+    assert c.get_job_run(JobName="job", RunId=job_run)["JobRun"]["JobRunState"] == "STOPPED"
+    c.crawlers.finish_crawl(busy_crawl, {"State": "CANCELLED"})
+
+
+# -- activation times ----------------------------------------------------------------------------
+def test_a_trigger_activated_while_no_scheduler_ran_gets_one_catch_up(
+    c: GlueClient, activate_at: Callable[[float | None], None]
+) -> None:
+    activate_at(T0)  # 09:30 on day 0: three daily fires come due before any scheduler runs
+    scheduled(c, "early")
+    activate_at(TEN + 2 * DAY + 60)  # just after day 2's fire: nothing due before it
+    scheduled(c, "late")
+    activate_at(T0)
+    standalone(c)
+    s = make(c)
+    fired = s.tick(TEN + 2 * DAY + 3600)
+    by_trigger = {f.trigger: f for f in fired}
+    assert set(by_trigger) == {"early-start", "solo"}
+    for firing in by_trigger.values():
+        assert (firing.kind, firing.fire_time, firing.missed) == ("catch-up", TEN + 2 * DAY, 3)
+    assert s.tick(TEN + 2 * DAY + 3601) == []
+    assert len(settle(c, "early")) == 1 and runs(c, "late") == []
+    [regular] = [f for f in s.tick(TEN + 3 * DAY + 1) if f.trigger == "late-start"]
+    assert regular.kind == "scheduled"
+
+
+def test_a_trigger_activated_while_the_scheduler_ticks_fires_on_time(
+    c: GlueClient, activate_at: Callable[[float | None], None]
+) -> None:
+    s = make(c)
+    s.tick(T0)
+    activate_at(TEN - 0.5)
+    scheduled(c)
+    [firing] = s.tick(TEN + 0.5)  # first seen after its fire time, but activated before it
+    assert (firing.kind, firing.fire_time, firing.missed) == ("scheduled", TEN, 0)
+    settle(c, "wf")
+
+
+def test_paused_time_is_never_caught_up_even_when_no_scheduler_watched(
+    c: GlueClient, activate_at: Callable[[float | None], None]
+) -> None:
+    activate_at(T0)
+    trigger = scheduled(c)
+    s = make(c)
+    s.tick(T0)
+    [first] = s.tick(TEN + 1)
+    s.release()  # no scheduler runs from here on
+    c.stop_trigger(Name=trigger)  # day 0, after its fire; paused over days 1, 2 and 3
+    assert sched.status(c)["Triggers"][0]["ActivatedOn"] is None
+    activate_at(TEN + 3 * DAY + 3600)  # started again on day 3 at 11:00
+    c.start_trigger(Name=trigger)
+    again = make(c)
+    assert again.tick(TEN + 3 * DAY + 7200) == []  # the paused fires are not missed ones
+    [regular] = again.tick(TEN + 4 * DAY + 1)
+    assert (regular.kind, regular.missed) == ("scheduled", 0)
+    again.release()
+    # stopped and started again (day 5, 09:00) while none ran: only day 5's fire is missed
+    c.stop_trigger(Name=trigger)
+    activate_at(TEN + 5 * DAY - 3600)
+    c.start_trigger(Name=trigger)
+    [catch_up] = make(c).tick(TEN + 5 * DAY + 7200)
+    assert (catch_up.kind, catch_up.fire_time, catch_up.missed) == ("catch-up", TEN + 5 * DAY, 1)
+    assert [r["WorkflowRunId"] for r in settle(c, "wf")] == [
+        first.run_id, regular.run_id, catch_up.run_id,
+    ]  # fmt: skip
+
+
+def test_activation_time_is_recorded_when_a_trigger_enters_activated(
+    c: GlueClient, activate_at: Callable[[float | None], None], tmp_path: Path
+) -> None:
+    def activated(name: str) -> float | None:
+        rows = {r["TriggerName"]: r for r in sched.status(c)["Triggers"]}
+        value = rows[name]["ActivatedOn"]
+        return None if value is None else value.timestamp()
+
+    activate_at(100.0)
+    c.create_workflow(Name="wf")
+    c.create_trigger(Name="t", WorkflowName="wf", Type="SCHEDULED", Schedule=DAILY,
+                     Actions=[{"JobName": "job"}])  # fmt: skip
+    assert activated("t") is None  # CREATED
+    c.start_trigger(Name="t")
+    assert activated("t") == 100.0
+    activate_at(200.0)
+    c.start_trigger(Name="t")  # already ACTIVATED: it keeps its activation
+    c.update_trigger(Name="t", TriggerUpdate={"Schedule": "cron(0 11 * * ? *)"})
+    assert activated("t") == 100.0
+    c.stop_trigger(Name="t")
+    assert activated("t") is None
+    c.start_trigger(Name="t")
+    assert activated("t") == 200.0
+    # the fluent API: a redeploy keeps the activation; deployed inactive and active again: anew
+    job = glue_nb.NotebookJob("fluent-job", str(tmp_path / "tiny.ipynb"))
+    glue_nb.Workflow("fl", home=c.home).on_schedule("fl-start", DAILY).run(job).deploy()
+    assert activated("fl-start") == 200.0
+    activate_at(300.0)
+    glue_nb.Workflow("fl", home=c.home).on_schedule("fl-start", DAILY).run(job).deploy()
+    assert activated("fl-start") == 200.0
+    paused = glue_nb.Workflow("fl", home=c.home).on_schedule("fl-start", DAILY, active=False)
+    paused.run(job).deploy()
+    assert activated("fl-start") is None
+    glue_nb.Workflow("fl", home=c.home).on_schedule("fl-start", DAILY).run(job).deploy()
+    assert activated("fl-start") == 300.0
+
+
+def test_an_older_scheduler_store_is_migrated(tmp_path: Path) -> None:
+    """A version-4 store keeps its fires and schedule state; its ACTIVATED triggers have no
+    activation time and are scheduled from when a scheduler first sees them."""
+    from importlib import resources
+
+    from glue_nb import store as store_module
+    from glue_nb.store import Store
+
+    home = tmp_path / "v4"
+    home.mkdir()
+    conn = sqlite3.connect(home / "glue_nb.sqlite")
+    for names in store_module.MIGRATIONS[:4]:
+        for name in names:
+            sql = resources.files("glue_nb.store").joinpath(name).read_text("utf-8")
+            for statement in store_module._statements(sql):
+                conn.execute(statement)
+    conn.execute("PRAGMA user_version = 4")
+    conn.execute(
+        "INSERT INTO trigger_fires(trigger_name, fire_time, workflow_name, kind, run_id, "
+        "fired_on, missed) VALUES ('t', 10.0, 'wf', 'scheduled', 'wr_1', 11.0, 0)"
+    )
+    conn.execute("INSERT INTO schedule_state VALUES ('t', 'wf', ?, 11.0, 5.0)", (DAILY,))
+    conn.execute("INSERT INTO triggers(name, workflow_name, type, state, body) VALUES "
+                 "('t', 'wf', 'SCHEDULED', 'ACTIVATED', '{}')")  # fmt: skip
+    conn.commit()
+    conn.close()
+    store = Store(home)
+    assert store.schema_version == store_module.SCHEMA_VERSION == 5
+    with store.read() as db:
+        assert [tuple(r) for r in db.execute(
+            "SELECT trigger_name, fire_time, workflow_name, run_id, started FROM trigger_fires"
+        )] == [("t", 10.0, "wf", "wr_1", None)]  # fmt: skip
+        [state] = db.execute("SELECT * FROM schedule_state").fetchall()
+        assert (state["checked_until"], state["activated_on"]) == (11.0, None)
+        assert db.execute("SELECT activated_on FROM triggers").fetchone()[0] is None
+        # standalone triggers can be recorded now
+        db.execute("INSERT INTO trigger_fires(trigger_name, fire_time, kind, fired_on) "
+                   "VALUES ('solo', 1.0, 'scheduled', 1.0)")  # fmt: skip
+
+
+def test_next_fires_and_status_of_a_standalone_trigger(c: GlueClient) -> None:
+    standalone(c)
+    c.create_trigger(Name="off", Type="SCHEDULED", Schedule="cron(0 3 * * ? *)",
+                     Actions=[{"JobName": "job"}])  # fmt: skip
+    c.create_trigger(Name="by-hand", Type="ON_DEMAND", Actions=[{"JobName": "job"}])
+    after = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
+    assert sched.next_fires(c, trigger="solo", count=2, now=after) == [
+        datetime(2026, 3, 5, 10, 0, tzinfo=UTC),
+        datetime(2026, 3, 6, 10, 0, tzinfo=UTC),
+    ]
+    assert sched.next_fires(c.home, count=1, now=after, trigger="off")[0].hour == 3
+    with pytest.raises(InvalidInputException, match="'by-hand' has Type ON_DEMAND"):
+        sched.next_fires(c, trigger="by-hand")
+    with pytest.raises(EntityNotFoundException, match="'nope' not found"):
+        sched.next_fires(c, trigger="nope")
+    with pytest.raises(InvalidInputException, match="one of the two"):
+        sched.next_fires(c, "wf", trigger="solo")
+    rows = {r["TriggerName"]: r for r in sched.status(c, now=T0)["Triggers"]}
+    assert set(rows) == {"solo", "off"}
+    assert rows["solo"]["WorkflowName"] is None
+    assert rows["solo"]["NextFire"] == datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
+    assert rows["solo"]["Actions"][0]["JobName"] == "job"
+    assert rows["off"]["NextFire"] is None and rows["off"]["State"] == "CREATED"
+    s = make(c)
+    s.tick(T0)
+    assert sched.status(c, now=T0)["Triggers"][-1]["CheckedUntil"] is not None
+
+
+def test_main_once_catches_up_a_standalone_trigger_and_waits_for_its_job_and_crawl(
+    c: GlueClient, activate_at: Callable[[float | None], None]
+) -> None:
+    activate_at(time.time() - 2 * DAY)  # activated two days ago; no scheduler ran since
+    trigger = standalone(c, crawler=True)
+    assert sched.main(c.home, once=True, executor="test-instant", log_level="WARNING") == 0
+    [fire] = sched.fire_history(c, trigger=trigger)
+    assert fire["Kind"] == "catch-up" and fire["Missed"] == 2
+    job, crawl = fire["Started"]
+    assert c.get_job_run(JobName="job", RunId=job["JobRunId"])["JobRun"]["JobRunState"] == (
+        "SUCCEEDED"
+    )
+    # main returned after the crawl it started had ended (it waits for what it started)
+    assert count(c, "SELECT COUNT(*) FROM crawls WHERE state='SUCCEEDED'") == 1
+    assert count(c, "SELECT COUNT(*) FROM crawls WHERE crawl_id=? AND state='SUCCEEDED'",
+                 crawl["CrawlId"]) == 1  # fmt: skip

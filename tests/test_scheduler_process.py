@@ -81,6 +81,9 @@ def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Glu
         GLUE_NB_SCHEDULER_CLOCK_ORIGIN=repr(time.time()),
         PYTHONUNBUFFERED="1",
     )
+    # this process shares the fake time line: trigger activation times are on it
+    for var in ("GLUE_NB_SCHEDULER_CLOCK_SPEEDUP", "GLUE_NB_SCHEDULER_CLOCK_ORIGIN"):
+        monkeypatch.setenv(var, env[var])
     procs = Procs(home, env, tmp_path)
     try:
         yield c, procs
@@ -153,8 +156,9 @@ def test_sigkill_and_restart_make_no_duplicate_and_one_catch_up(
     setup: tuple[GlueClient, Procs],
 ) -> None:
     c, procs = setup
-    scheduled_workflow(c)
     first = procs.start()
+    wait_for(lambda: query(c, "SELECT 1 FROM scheduler_lease"), "the scheduler to start")
+    scheduled_workflow(c)  # activated while a scheduler ticks: its fires are on time
     wait_for(lambda: completed_fires(c, 2), "two completed scheduled runs")
     first.send_signal(signal.SIGKILL)
     first.wait()

@@ -29,6 +29,7 @@ MIGRATIONS: list[list[str]] = [
     ["schema_scheduler.sql"],
     ["schema_blueprint.sql"],
     ["schema_owners.sql"],
+    ["schema_activation.sql"],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 DB_FILE = "glue_nb.sqlite"
