@@ -952,22 +952,25 @@ class RunDriver(threading.Thread):
             self._check_job_stops()
 
     def _check_job_stops(self) -> None:
-        """Act on BatchStopJobRun requests for single job runs of this run (store writes)."""
+        """Act on requests to stop single nodes of this run (store writes from any process):
+        BatchStopJobRun of a job run, StopCrawler of a crawler crawling for this run."""
         if not self.active and not self.waiting:
             return
         with self.store.read() as conn:
             asked = {
                 r[0]
                 for r in conn.execute(
-                    "SELECT id FROM job_runs WHERE workflow_run_id=? AND state='STOPPING'",
-                    (self.run_id,),
+                    "SELECT id FROM job_runs WHERE workflow_run_id=? AND state='STOPPING' "
+                    "UNION SELECT crawl_id FROM crawls WHERE workflow_run_id=? "
+                    "AND state='CANCELLING'",
+                    (self.run_id, self.run_id),
                 )
             }
         for key in asked & set(self.active):
             item = self.active[key]
             if item.handle is not None and not item.stop_requested:
                 item.stop_requested = True
-                item.handle.stop()  # its result comes back STOPPED
+                item.handle.stop()  # its result comes back STOPPED (a crawl: CANCELLED)
         for w in [w for w in self.waiting if w.key in asked]:
             self.waiting.remove(w)
             self._stopped_before_start(w.node, w.key)

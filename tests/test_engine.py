@@ -430,6 +430,54 @@ def test_stopping_one_job_run_fires_stopped_branches(client: GlueClient) -> None
     assert gone(seen(run, "sleeper")["pid"]) or wait_for(lambda: gone(seen(run, "sleeper")["pid"]))
 
 
+def test_stop_crawler_cancels_a_workflow_crawl_at_once(client: GlueClient, tmp_path: Path) -> None:
+    """StopCrawler of a crawler crawling for a workflow run stops that crawl now (not when it
+    would have ended): it ends CANCELLED and a trigger watching for CANCELLED fires."""
+    import threading
+
+    from glue_nb.executors.base import Handle
+
+    class CrawlUntilStopped(Handle):
+        def __init__(self) -> None:
+            self.callbacks: list[Any] = []
+            self.started = threading.Event()
+
+        def stop(self) -> None:
+            for fn in self.callbacks:
+                fn({"State": "CANCELLED"}, None)
+
+        def add_done_callback(self, fn: Any) -> None:
+            self.callbacks.append(fn)
+            self.started.set()
+
+    crawl = CrawlUntilStopped()
+
+    class Executor(InstantExecutor):
+        def submit(self, task: Any) -> Handle:
+            return crawl if task.kind == "crawl" else super().submit(task)
+
+    (tmp_path / "data" / "t").mkdir(parents=True)
+    (tmp_path / "data" / "t" / "a.csv").write_text("x\n1\n")
+    client.create_crawler(
+        Name="c", Role="r", DatabaseName="db", Targets={"S3Targets": [{"Path": str(tmp_path)}]}
+    )
+    make_workflow(client, "w", {"after": {}}, start=[{"CrawlerName": "c"}])
+    client.create_trigger(
+        Name="c cancelled", WorkflowName="w", Type="CONDITIONAL", Actions=[{"JobName": "after"}],
+        Predicate={"Conditions": [{"CrawlerName": "c", "CrawlState": "CANCELLED"}]},
+    )  # fmt: skip
+    run_id = client.start_workflow_run(Name="w", Executor=Executor())["RunId"]
+    assert crawl.started.wait(10)
+    assert client.get_crawler(Name="c")["Crawler"]["State"] == "RUNNING"
+    client.stop_crawler(Name="c")
+    run = wait_run(client, "w", run_id, timeout=10)
+    crawls = next(n for n in run["Graph"]["Nodes"] if n["Type"] == "CRAWLER")["CrawlerDetails"]
+    assert [c["State"] for c in crawls["Crawls"]] == ["CANCELLED"]
+    assert states(run) == {"after": "SUCCEEDED"}
+    assert client.get_crawler(Name="c")["Crawler"]["State"] == "READY"
+    assert client.get_databases()["DatabaseList"] == []  # nothing was written
+
+
 def test_stopping_a_waiting_job_run(client: GlueClient, held: HeldExecutor) -> None:
     make_workflow(
         client, "w", {"j": {"JobRunQueuingEnabled": True}, "k": {}}, start=["j"],
