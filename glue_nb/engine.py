@@ -1097,22 +1097,12 @@ class RunDriver(threading.Thread):
         if action.get("CrawlerName"):
             self._start_crawl(uid, action["CrawlerName"], trigger)
         else:
-            self._start_job(uid, action["JobName"], trigger, dict(action), attempt=0, previous=None)
+            job = self._prepare_job(
+                uid, action["JobName"], trigger, dict(action), attempt=0, previous=None
+            )
+            self._launch(job)
 
-    def _start_job(
-        self,
-        uid: str,
-        job_name: str,
-        trigger: str | None,
-        action: dict[str, Any],
-        *,
-        attempt: int,
-        previous: str | None,
-        key: str | None = None,
-    ) -> None:
-        prepared = self._prepare_job(
-            uid, job_name, trigger, action, attempt=attempt, previous=previous, key=key
-        )
+    def _launch(self, prepared: tuple[_Active, Task] | None) -> None:
         if prepared is not None:
             self._submit(*prepared)
 
@@ -1217,14 +1207,16 @@ class RunDriver(threading.Thread):
             return
         pending, self.waiting = self.waiting, []
         for w in pending:
-            self._start_job(
-                w.node,
-                w.name,
-                w.trigger,
-                w.action,
-                attempt=w.attempt,
-                previous=w.previous,
-                key=w.key,
+            self._launch(
+                self._prepare_job(
+                    w.node,
+                    w.name,
+                    w.trigger,
+                    w.action,
+                    attempt=w.attempt,
+                    previous=w.previous,
+                    key=w.key,
+                )
             )
 
     def _crawler_service(self) -> Any:
@@ -1296,7 +1288,6 @@ class RunDriver(threading.Thread):
                     attempt=item.attempt + 1,
                     previous=key,
                 )
-        if prepared is not None:
-            self._submit(*prepared)
+        self._launch(prepared)
         if not retry:
             self._set_final(item.node, result.state)

@@ -351,6 +351,28 @@ def test_only_the_lease_holder_fires_and_a_standby_takes_over(c: GlueClient) -> 
     assert len(runs(c, "wf")) == 2
 
 
+def tick_in_lock_step(*schedulers: Scheduler) -> list[Firing]:
+    """Tick the schedulers at once, each in its own thread, through an hour of 5-minute fires
+    after T0; → every firing they made (an error in any thread fails the test)."""
+    errors: list[BaseException] = []
+    out: list[Firing] = []
+
+    def ticking(s: Scheduler) -> None:
+        try:
+            for i in range(1, 13):
+                out.extend(s.tick(T0 + i * 300 + 1))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=ticking, args=(s,)) for s in schedulers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    return out
+
+
 def test_no_double_fire_even_when_two_schedulers_both_think_they_hold_the_lease(
     c: GlueClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -361,21 +383,7 @@ def test_no_double_fire_even_when_two_schedulers_both_think_they_hold_the_lease(
     a, b = make(c), make(c)
     a.tick(T0)
     b.tick(T0)
-    errors: list[BaseException] = []
-
-    def ticking(s: Scheduler) -> None:
-        try:
-            for i in range(1, 13):  # an hour of 5-minute fires, in lock-step
-                s.tick(T0 + i * 300 + 1)
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=ticking, args=(s,)) for s in (a, b)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    tick_in_lock_step(a, b)
     rows = fires(c)
     assert len(rows) == len({r[1] for r in rows}) == 12
     assert len(runs(c, "wf")) == 12
@@ -747,22 +755,7 @@ def test_two_schedulers_never_double_fire_a_standalone_trigger(
     a, b = make(c), make(c)
     a.tick(T0)
     b.tick(T0)
-    errors: list[BaseException] = []
-    out: list[Firing] = []
-
-    def ticking(s: Scheduler) -> None:
-        try:
-            for i in range(1, 13):  # an hour of 5-minute fires, in lock-step
-                out.extend(s.tick(T0 + i * 300 + 1))
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=ticking, args=(s,)) for s in (a, b)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    out = tick_in_lock_step(a, b)
     rows = fires(c)
     assert len(rows) == len({r[1] for r in rows}) == 12
     assert len(out) == 12
