@@ -84,7 +84,7 @@ def build(home: Path, size: int) -> tuple[gn.GlueClient, str, list[str]]:
     with client.store.transaction() as conn:
         conn.execute(
             "INSERT INTO workflow_runs(run_id, workflow_name, status, started_on, run_properties, "
-            "design, fired_triggers, owner, heartbeat_on, options) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            "design, owner, heartbeat_on, options) VALUES (?,?,?,?,?,?,?,?,?)",
             (
                 run_id,
                 name,
@@ -92,11 +92,14 @@ def build(home: Path, size: int) -> tuple[gn.GlueClient, str, list[str]]:
                 t0,
                 dumps({"period": "2026-10"}),
                 dumps({"triggers": triggers}),
-                dumps({t["Name"]: t0 for t in triggers[: stage // 2]}),
                 dumps(current_owner()),
                 time.time(),
                 "{}",
             ),
+        )
+        conn.executemany(
+            "INSERT INTO run_fired_triggers(run_id, trigger_name, fired_on) VALUES (?,?,?)",
+            [(run_id, t["Name"], t0) for t in triggers[: stage // 2]],
         )
         for i, node in enumerate(jobs[: done + 10]):
             state = "SUCCEEDED" if i < done else "RUNNING"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -333,8 +334,8 @@ class Definitions:
                 else "CREATED"
             )
         for kind, items in (("job", job_bodies), ("trigger", trig_bodies)):
-            names = [b["Name"] for b in items]
-            dupes = sorted({n for n in names if names.count(n) > 1})
+            counts = Counter(b["Name"] for b in items)
+            dupes = sorted(n for n, k in counts.items() if k > 1)
             if dupes:
                 raise InvalidInputException(
                     f"Workflow {wf['Name']!r}: {kind} name {dupes[0]!r} is used more than once"

@@ -41,6 +41,7 @@ from glue_nb.ids import new_job_run_id, new_run_id, safe_name
 from glue_nb.jobs.spec import JobResult, JobSpec
 from glue_nb.model import NOTEBOOK_COMMAND, check_string_map, is_url
 from glue_nb.owner import HEARTBEAT_EVERY, STALE_AFTER, current_owner, owner_alive
+from glue_nb.runs import fired_triggers
 from glue_nb.states import JOB_RUN_ACTIVE
 from glue_nb.store import Store, dumps, loads
 from glue_nb.timeutil import now
@@ -263,15 +264,15 @@ class Engine:
                 elif uid in old_inherited:
                     inherited[uid] = old_inherited[uid]
             fired = {
-                t: at
-                for t, at in loads(old["fired_triggers"], {}).items()
-                if graph.id_of("TRIGGER", t) not in reset
+                trigger: at
+                for trigger, at in fired_triggers(conn, run_id).items()
+                if graph.id_of("TRIGGER", trigger) not in reset
             }
             t = now()
             conn.execute(
                 "INSERT INTO workflow_runs(run_id, workflow_name, previous_run_id, status, "
-                "started_on, run_properties, design, fired_triggers, owner, heartbeat_on, options) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "started_on, run_properties, design, owner, heartbeat_on, options) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (
                     new_id,
                     name,
@@ -280,7 +281,6 @@ class Engine:
                     t,
                     old["run_properties"],
                     old["design"],
-                    dumps(fired),
                     dumps(current_owner()),
                     t,
                     dumps(
@@ -291,6 +291,10 @@ class Engine:
                         }
                     ),
                 ),
+            )
+            conn.executemany(
+                "INSERT INTO run_fired_triggers(run_id, trigger_name, fired_on) VALUES (?,?,?)",
+                [(new_id, trigger, at) for trigger, at in fired.items()],
             )
             state = RunState(fired=fired, final=self._inherited_finals(conn, inherited))
             origins = self._origins(conn, run_id, old_inherited, graph, restarted)
@@ -1076,13 +1080,10 @@ class RunDriver(threading.Thread):
         at = now()
         self.state.fired[name] = at
         with self.store.transaction() as conn:
-            row = conn.execute(
-                "SELECT fired_triggers FROM workflow_runs WHERE run_id=?", (self.run_id,)
-            ).fetchone()
-            fired = {**loads(row["fired_triggers"], {}), name: at}
             conn.execute(
-                "UPDATE workflow_runs SET fired_triggers=? WHERE run_id=?",
-                (dumps(fired), self.run_id),
+                "INSERT OR IGNORE INTO run_fired_triggers(run_id, trigger_name, fired_on) "
+                "VALUES (?,?,?)",
+                (self.run_id, name, at),
             )
         for action in self.graph.triggers[name]["Actions"]:
             kind = "JOB" if action.get("JobName") else "CRAWLER"

@@ -9,6 +9,7 @@ second start trigger) live in :mod:`glue_nb.definitions`.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -209,21 +210,37 @@ def resolve_notebook(job: str, location: Any, base_dir: str | os.PathLike[str] |
 
 
 def check_notebook_file(job: str, path: Path) -> None:
-    """Raise InvalidInputException unless ``path`` is a readable, valid notebook."""
+    """Raise InvalidInputException unless ``path`` is a readable, valid notebook.
+
+    A notebook file is read and validated once per version (path, modification time, size):
+    a workflow of a thousand jobs built from one notebook validates it once."""
+    try:
+        stat = path.stat()
+    except OSError:
+        stat = None
+    if stat is None or not path.is_file():
+        raise _fail(f"Job {job!r}: notebook {str(path)!r} does not exist")
+    problem = _notebook_problem(str(path), stat.st_mtime_ns, stat.st_size)
+    if problem is not None:
+        raise _fail(f"Job {job!r}: {problem}")
+
+
+@functools.lru_cache(maxsize=1024)
+def _notebook_problem(path: str, mtime_ns: int, size: int) -> str | None:
+    """What is wrong with the notebook file at ``path`` (None: nothing)."""
     import nbformat
 
-    if not path.is_file():
-        raise _fail(f"Job {job!r}: notebook {str(path)!r} does not exist")
     try:
-        nb = nbformat.read(str(path), as_version=4)
+        nb = nbformat.read(path, as_version=4)
     except OSError as exc:
-        raise _fail(f"Job {job!r}: notebook {str(path)!r} cannot be read: {exc}")
+        return f"notebook {path!r} cannot be read: {exc}"
     except Exception as exc:
-        raise _fail(f"Job {job!r}: {str(path)!r} is not a valid notebook: {exc}")
+        return f"{path!r} is not a valid notebook: {exc}"
     try:
         nbformat.validate(nb)
     except nbformat.ValidationError as exc:
-        raise _fail(f"Job {job!r}: {str(path)!r} is not valid nbformat: {exc.message}")
+        return f"{path!r} is not valid nbformat: {exc.message}"
+    return None
 
 
 # -- triggers -----------------------------------------------------------------------------------

@@ -15,7 +15,15 @@ from glue_nb.graph import design_graph
 from glue_nb.records import job_run_dict, node_state, statistics, workflow_run_dict
 from glue_nb.store import Store, loads
 
-__all__ = ["RunReader"]
+__all__ = ["RunReader", "fired_triggers"]
+
+
+def fired_triggers(conn: sqlite3.Connection, run_id: str) -> dict[str, float]:
+    """The triggers a workflow run fired: ``{trigger name: when}`` (epoch seconds)."""
+    rows = conn.execute(
+        "SELECT trigger_name, fired_on FROM run_fired_triggers WHERE run_id=?", (run_id,)
+    )
+    return {r[0]: r[1] for r in rows}
 
 
 def _crawl_dict(row: sqlite3.Row) -> dict[str, Any]:
@@ -59,6 +67,7 @@ class RunReader:
         """A ``workflow_runs`` row as Glue's WorkflowRun."""
         with self.store.read() as conn:
             jobs, crawls = self.node_runs(conn, row)
+            fired = fired_triggers(conn, row["run_id"]) if include_graph else {}
         design = loads(row["design"])
         graph = design_graph(row["workflow_name"], design["triggers"])
         job_states, crawl_states = [], []
@@ -73,7 +82,6 @@ class RunReader:
         glue_graph = None
         if include_graph:
             glue_graph = graph.to_glue()
-            fired = loads(row["fired_triggers"], {})
             for node in glue_graph["Nodes"]:
                 uid = node["UniqueId"]
                 if node["Type"] == "JOB":

@@ -336,8 +336,17 @@ def test_an_older_store_is_migrated(tmp_path: Path) -> None:
         "INSERT INTO workflows(name, body, created_on, last_modified_on) VALUES (?,?,?,?)",
         ("kept", '{"Name": "kept", "DefaultRunProperties": {}}', 1.0, 1.0),
     )
+    conn.execute(  # a finished run: its fired triggers were a JSON column then
+        "INSERT INTO workflow_runs(run_id, workflow_name, status, started_on, run_properties, "
+        "design, fired_triggers) VALUES ('wr_old', 'kept', 'COMPLETED', 1.0, '{}', "
+        '\'{"triggers": []}\', \'{"start": 1.5, "then": 2.5}\')'
+    )
     conn.commit()
     conn.close()
     store = Store(home)
     assert store.schema_version == store_module.SCHEMA_VERSION
     assert Definitions(store).workflow("kept")["Name"] == "kept"
+    from glue_nb.runs import fired_triggers
+
+    with store.read() as conn:
+        assert fired_triggers(conn, "wr_old") == {"start": 1.5, "then": 2.5}

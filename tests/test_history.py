@@ -22,7 +22,7 @@ T0 = datetime(2026, 10, 1, 6, 0, tzinfo=timezone.utc).timestamp()
 def _insert_run(conn: Any, run_id: str, start: float, props: dict[str, str], triggers: Any) -> None:
     conn.execute(
         "INSERT INTO workflow_runs(run_id, workflow_name, status, started_on, completed_on, "
-        "run_properties, design, fired_triggers) VALUES (?,?,?,?,?,?,?,?)",
+        "run_properties, design) VALUES (?,?,?,?,?,?,?)",
         (
             run_id,
             "wf",
@@ -31,8 +31,11 @@ def _insert_run(conn: Any, run_id: str, start: float, props: dict[str, str], tri
             start + 60,
             dumps(props),
             dumps({"triggers": triggers}),
-            dumps({"start": start}),
         ),
+    )
+    conn.execute(
+        "INSERT INTO run_fired_triggers(run_id, trigger_name, fired_on) VALUES (?, 'start', ?)",
+        (run_id, start),
     )
 
 

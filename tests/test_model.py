@@ -131,6 +131,19 @@ def test_job_invalid_notebook(tmp_path: Path, content: bytes, match: str) -> Non
     assert "'broken'" in err.value.message and "bad.ipynb" in err.value.message
 
 
+def test_a_notebook_is_checked_again_once_it_changes(tmp_path: Path) -> None:
+    """Validation is remembered per file version: an edit that breaks the notebook is caught."""
+    path = write_notebook(tmp_path / "nb.ipynb", ["x = 1"])
+    request = {"Name": "j", "Command": {"ScriptLocation": str(path)}}
+    job_body(request)
+    job_body({**request, "Name": "k"})  # the same version: not read again, still fine
+    path.write_bytes(b'{"cells": "broken", "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
+    with pytest.raises(InvalidInputException, match="not a valid notebook"):
+        job_body(request)
+    write_notebook(path, ["x = 2"])
+    assert job_body(request)["Command"]["ScriptLocation"] == str(path)
+
+
 @pytest.mark.parametrize(
     ("field", "value", "match"),
     [

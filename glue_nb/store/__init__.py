@@ -30,6 +30,7 @@ MIGRATIONS: list[list[str]] = [
     ["schema_blueprint.sql"],
     ["schema_owners.sql"],
     ["schema_activation.sql"],
+    ["schema_fires.sql"],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 DB_FILE = "glue_nb.sqlite"
