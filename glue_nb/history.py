@@ -113,6 +113,7 @@ def _frame(columns: Mapping[str, Sequence[Any]], order: Sequence[str]) -> pd.Dat
     """Typed DataFrame from raw column lists (times as epoch floats or datetimes)."""
     import numpy as np
     import pandas as pd
+    import pyarrow as pa
 
     data: dict[str, Any] = {}
     n = len(columns["id"])
@@ -130,7 +131,9 @@ def _frame(columns: Mapping[str, Sequence[Any]], order: Sequence[str]) -> pd.Dat
         data[name] = pd.Categorical(columns[name])
     data["attempt"] = np.array(columns["attempt"], dtype="int64")
     for name in ("run_id", "error", "output_notebook", "id", "previous_run_id", "node_id"):
-        data[name] = pd.array(columns[name], dtype="string")
+        # through an Arrow array: pandas' own conversion of a list of str is 3-4x slower
+        strings = pa.array(columns[name], type=pa.large_string())
+        data[name] = pd.array(strings, dtype="string")
     data["arguments"] = columns["arguments"]
     data["run_properties"] = columns["run_properties"]
     frame = pd.DataFrame({c: data[c] for c in order if c in data})
