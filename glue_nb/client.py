@@ -316,30 +316,11 @@ class GlueClient:
         run (which goes on; a trigger watching for STOPPED can fire)."""
         stopped, errors = [], []
         for run_id in JobRunIds:
-            with self.store.read() as conn:
-                row = conn.execute(
-                    "SELECT * FROM job_runs WHERE id=? AND job_name=?", (run_id, JobName)
-                ).fetchone()
-            if row is None:
-                errors.append(_batch_error(JobName, run_id, "EntityNotFoundException", "not found"))
-            elif row["state"] not in ("STARTING", "RUNNING", "WAITING"):
-                errors.append(
-                    _batch_error(
-                        JobName, run_id, "InvalidInputException", f"job run is {row['state']}"
-                    )
-                )
-            elif row["workflow_run_id"]:
-                try:  # that job run alone: its workflow run goes on (as in Glue)
-                    self.engine.stop_workflow_job_run(JobName, run_id)
-                    stopped.append({"JobName": JobName, "JobRunId": run_id})
-                except GlueNbError as exc:
-                    errors.append(_batch_error(JobName, run_id, exc.code, exc.message))
-            else:  # a standalone job run, of this process or another one
-                try:
-                    self.engine.stop_job_run(JobName, run_id)
-                    stopped.append({"JobName": JobName, "JobRunId": run_id})
-                except GlueNbError as exc:
-                    errors.append(_batch_error(JobName, run_id, exc.code, exc.message))
+            try:
+                self.engine.stop_job_run(JobName, run_id)
+                stopped.append({"JobName": JobName, "JobRunId": run_id})
+            except GlueNbError as exc:
+                errors.append(_batch_error(JobName, run_id, exc.code, exc.message))
         return _meta(SuccessfulSubmissions=stopped, Errors=errors)
 
     # -- triggers --------------------------------------------------------------------------------

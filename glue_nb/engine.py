@@ -443,28 +443,36 @@ class Engine:
                 log.warning("could not retry job run %s: %s", result.job_run_id, exc)
 
     def stop_job_run(self, job_name: str, job_run_id: str) -> None:
-        """Stop a standalone job run (BatchStopJobRun), whichever process runs it: a store write
-        (STOPPING) that its owner acts on within half a second; here at once."""
+        """Stop one job run (BatchStopJobRun), whichever process runs it: a store write
+        (STOPPING) that the owner acts on within half a second; at once when it is this one.
+
+        A job run of a workflow run stops alone: the run goes on and conditions on STOPPED can
+        fire. A waiting job run ends STOPPED before it starts."""
         self.reap_orphans()
         with self.store.transaction() as conn:
             row = conn.execute(
-                "SELECT state FROM job_runs WHERE id=? AND job_name=? AND workflow_run_id IS NULL",
+                "SELECT state, workflow_run_id FROM job_runs WHERE id=? AND job_name=?",
                 (job_run_id, job_name),
             ).fetchone()
             if row is None:
                 raise EntityNotFoundException(
                     f"job run {job_run_id!r} of job {job_name!r} not found"
                 )
-            if row["state"] not in ("STARTING", "RUNNING", "STOPPING"):
+            if row["state"] not in ("STARTING", "RUNNING", "WAITING"):
                 raise InvalidInputException(
                     f"job run {job_run_id} of job {job_name!r} is {row['state']}; only "
-                    "STARTING or RUNNING job runs can be stopped"
+                    "STARTING, RUNNING or WAITING job runs can be stopped"
                 )
             conn.execute(
                 "UPDATE job_runs SET state='STOPPING', last_modified_on=? WHERE id=?",
                 (now(), job_run_id),
             )
-        self._stop_standalone(job_run_id)
+        if row["workflow_run_id"]:
+            driver = self._drivers.get(row["workflow_run_id"])
+            if driver is not None:
+                driver.wake()
+        else:
+            self._stop_standalone(job_run_id)
 
     def _stop_standalone(self, job_run_id: str) -> None:
         """Stop a standalone job run of this process (once; its result comes back STOPPED)."""
@@ -520,33 +528,6 @@ class Engine:
                 self._supervisor = None
         finally:
             self.store.close()
-
-    def stop_workflow_job_run(self, job_name: str, job_run_id: str) -> None:
-        """Stop one job run of a workflow run (BatchStopJobRun): it alone ends STOPPED, the run
-        goes on and conditions on STOPPED can fire. Any process may ask (a store write that the
-        run's owner acts on within half a second)."""
-        self.reap_orphans()
-        with self.store.transaction() as conn:
-            row = conn.execute(
-                "SELECT state, workflow_run_id FROM job_runs WHERE id=? AND job_name=?",
-                (job_run_id, job_name),
-            ).fetchone()
-            if row is None or not row["workflow_run_id"]:
-                raise EntityNotFoundException(
-                    f"job run {job_run_id!r} of job {job_name!r} is not part of a workflow run"
-                )
-            if row["state"] not in ("STARTING", "RUNNING", "WAITING"):
-                raise InvalidInputException(
-                    f"job run {job_run_id} of job {job_name!r} is {row['state']}; only "
-                    "STARTING, RUNNING or WAITING job runs can be stopped"
-                )
-            conn.execute(
-                "UPDATE job_runs SET state='STOPPING', last_modified_on=? WHERE id=?",
-                (now(), job_run_id),
-            )
-        driver = self._drivers.get(row["workflow_run_id"])
-        if driver is not None:
-            driver.wake()
 
     # -- specs -----------------------------------------------------------------------------------
     def output_root(self) -> str:

@@ -498,7 +498,7 @@ def test_stopping_a_waiting_job_run(client: GlueClient, held: HeldExecutor) -> N
     assert states(run) == {"j": "STOPPED", "k": "SUCCEEDED"}
     assert "Stopped before it started" in job_runs(run)["j"][0]["ErrorMessage"]
     with pytest.raises(InvalidInputException, match="STOPPED"):
-        client.engine.stop_workflow_job_run("j", waiting_id)
+        client.engine.stop_job_run("j", waiting_id)
 
 
 def test_resume_respects_max_concurrent_runs(client: GlueClient, held: HeldExecutor) -> None:
