@@ -30,7 +30,7 @@ CREATE TABLE IF NOT EXISTS workflow_runs (
     error_message   TEXT,
     run_properties  TEXT NOT NULL,           -- JSON {str: str}
     design          TEXT NOT NULL,           -- JSON snapshot: triggers and nodes at start
-    fired_triggers  TEXT NOT NULL DEFAULT '{}', -- JSON {trigger name: epoch fired}
+    fired_triggers  TEXT NOT NULL DEFAULT '{}', -- unused since schema_fires.sql (run_fired_triggers)
     start_condition TEXT,                    -- JSON StartingEventBatchCondition
     owner           TEXT,                    -- JSON {host, pid, create_time, token}
     heartbeat_on    REAL,
