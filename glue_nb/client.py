@@ -23,7 +23,7 @@ from glue_nb.exceptions import EntityNotFoundException, GlueNbError, InvalidInpu
 from glue_nb.model import check_name, check_string_map
 from glue_nb.records import job_run_dict
 from glue_nb.runs import RunReader
-from glue_nb.store import Store, dumps, loads
+from glue_nb.store import Store, loads
 
 __all__ = ["GlueClient", "client"]
 
@@ -213,12 +213,9 @@ class GlueClient:
         if ctx is not None:
             ctx.record(props)
             return _meta()
-        with self.store.transaction() as conn:
-            row = self._run_row(Name, RunId)
-            merged = {**loads(row["run_properties"], {}), **props}
-            conn.execute(
-                "UPDATE workflow_runs SET run_properties=? WHERE run_id=?", (dumps(merged), RunId)
-            )
+        with self.store.transaction():
+            self._run_row(Name, RunId)
+            self.engine.ledger.runs.merge_properties(RunId, props)
         return _meta()
 
     def _run_row(self, name: str, run_id: str) -> Any:
@@ -282,10 +279,7 @@ class GlueClient:
         self, *, JobName: str, RunId: str, PredecessorsIncluded: bool = False
     ) -> dict[str, Any]:
         self.engine.reap_orphans()
-        with self.store.read() as conn:
-            row = conn.execute(
-                "SELECT * FROM job_runs WHERE id=? AND job_name=?", (RunId, JobName)
-            ).fetchone()
+        row = self.engine.ledger.job_runs.get(RunId, JobName)
         if row is None:
             self.definitions.job(JobName)
             raise EntityNotFoundException(f"job run {RunId!r} of job {JobName!r} not found")
@@ -300,11 +294,7 @@ class GlueClient:
     ) -> dict[str, Any]:
         self.engine.reap_orphans()
         self.definitions.job(JobName)
-        with self.store.read() as conn:
-            rows = conn.execute(
-                "SELECT * FROM job_runs WHERE job_name=? ORDER BY started_on DESC, attempt DESC",
-                (JobName,),
-            ).fetchall()
+        rows = self.engine.ledger.job_runs.of_job(JobName)
         page, token = paginate(rows, NextToken, MaxResults, 200, "GetJobRuns")
         return _meta(
             JobRuns=[job_run_dict(r) for r in page], **({"NextToken": token} if token else {})
@@ -387,7 +377,7 @@ class GlueClient:
                     if action.get("JobName"):
                         self.engine.start_job_run(action["JobName"], action.get("Arguments"))
                     else:
-                        self.crawlers.start_crawler(Name=action["CrawlerName"])
+                        self.engine.start_crawl(action["CrawlerName"])
         else:
             self.definitions.set_trigger_state(Name, "ACTIVATED")
         return _meta(Name=Name)
@@ -421,6 +411,18 @@ class GlueClient:
             self._catalog = Catalog(self.store)
         return self._catalog
 
+    @_operation("StartCrawler")
+    def start_crawler(self, *, Name: str) -> dict[str, Any]:
+        """StartCrawler: the crawl runs in this process (a standalone unit of the engine)."""
+        self.engine.start_crawl(Name)
+        return _meta()
+
+    @_operation("StopCrawler")
+    def stop_crawler(self, *, Name: str) -> dict[str, Any]:
+        """StopCrawler, whichever process runs the crawl: it ends CANCELLED, writing nothing."""
+        self.engine.stop_crawl(Name)
+        return _meta()
+
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
@@ -434,6 +436,8 @@ class GlueClient:
 
         @_operation(_pascal(name))
         def call(self_: GlueClient, **kwargs: Any) -> Any:
+            if target == "crawlers":
+                self.engine.reap_orphans()  # a crawl whose process is gone shows as ended
             return method(**kwargs)
 
         return call.__get__(self)
@@ -531,8 +535,6 @@ _DELEGATED = {
         "list_crawlers",
         "update_crawler",
         "delete_crawler",
-        "start_crawler",
-        "stop_crawler",
         "list_crawls",
     },
     "catalog": {

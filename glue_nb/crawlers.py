@@ -1,11 +1,12 @@
 """Crawlers: definitions, their run state, and crawls recorded in the store.
 
-:class:`CrawlerService` implements Glue's crawler operations (create/get/update/delete,
-start/stop, list) and the three steps the engine uses to run a crawler as a workflow node:
+:class:`CrawlerService` implements Glue's crawler operations (create/get/update/delete, list)
+and the three steps the engine drives to run a crawl, standalone or as a workflow node:
 :meth:`~CrawlerService.begin_crawl` (atomically mark the crawler RUNNING and hand out a
 self-contained spec), :func:`glue_nb.jobs.crawler.execute_crawl` (anywhere, no store), and
 :meth:`~CrawlerService.finish_crawl` (one transaction: catalog changes, the crawl record, the
-crawler back to READY). ``start_crawler`` runs the same three steps in a background thread.
+crawler back to READY). StartCrawler and StopCrawler are the engine's
+(:meth:`glue_nb.engine.Engine.start_crawl`, :meth:`~glue_nb.engine.Engine.stop_crawl`).
 
 Choices where Glue leaves room:
 
@@ -20,9 +21,9 @@ Choices where Glue leaves room:
   folders it read.
 * Only S3Targets (local paths, ``file://`` or any fsspec URL) and CatalogTargets can be crawled;
   ``Classifiers`` are stored but the built-in classifiers are always used.
-* A crawl started by ``start_crawler`` belongs to the process that started it. If that process
-  dies, the next crawler call of any process ends the crawl CANCELLED with a message saying so
-  and the crawler is READY again (Glue's crawlers cannot lose their process; ours can).
+* A crawl belongs to the process that started it. If that process dies, the next reader of any
+  process ends the crawl CANCELLED with a message saying so and the crawler is READY again
+  (Glue's crawlers cannot lose their process; ours can).
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
-import threading
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -47,16 +47,16 @@ from glue_nb.exceptions import (
 )
 from glue_nb.ids import new_crawl_id
 from glue_nb.model import check_name, check_string_map
-from glue_nb.owner import HEARTBEAT_EVERY, current_owner, owner_alive
-from glue_nb.states import CRAWL_FINAL
-from glue_nb.store import dumps, loads
+from glue_nb.states import CRAWL_FINAL, CrawlState
+from glue_nb.store import loads
+from glue_nb.store.crawlers import CrawlerDefinitions
+from glue_nb.store.crawls import LOG_GROUP, Crawls
 from glue_nb.timeutil import now, to_datetime
 
-__all__ = ["LOG_GROUP", "CrawlerService", "cancel_orphaned_crawl", "crawl_dict", "crawler_body"]
+__all__ = ["LOG_GROUP", "CrawlerService", "crawl_dict", "crawler_body"]
 
 log = logging.getLogger(__name__)
 
-LOG_GROUP = "/aws-glue/crawlers"
 CRAWLER_FIELDS = {
     "Name", "Role", "DatabaseName", "Description", "Targets", "Schedule", "Classifiers",
     "TablePrefix", "SchemaChangePolicy", "RecrawlPolicy", "LineageConfiguration",
@@ -79,8 +79,6 @@ NEW_FOLDERS_MESSAGE = (
     'The SchemaChangePolicy for "Crawl new folders only" Amazon S3 target can have only LOG '
     "DeleteBehavior value and LOG UpdateBehavior value."
 )
-STOP_POLL_SECONDS = 0.2
-MAX_ERROR = 2048  # Crawl.ErrorMessage limit in Glue
 
 
 def _fail(message: str) -> InvalidInputException:
@@ -350,30 +348,32 @@ def crawl_dict(row: sqlite3.Row | Mapping[str, Any]) -> dict[str, Any]:
 
 
 class CrawlerService:
-    """Crawler operations over a :class:`glue_nb.store.Store` (safe across processes)."""
+    """Crawler definitions and crawl records over a :class:`glue_nb.store.Store` (safe across
+    processes). Running a crawl is the engine's (:meth:`glue_nb.engine.Engine.start_crawl`):
+    this service gives it the steps it drives."""
 
     def __init__(self, store: Any, catalog: Catalog | None = None) -> None:
         self.store = store
         self.catalog = catalog or Catalog(store)
-        self._threads: dict[str, threading.Thread] = {}
+        self.definitions = CrawlerDefinitions(store)
+        self.crawls = Crawls(store)
 
     # -- rows and shapes ------------------------------------------------------------------------
-    @staticmethod
-    def _row(conn: sqlite3.Connection, name: Any) -> sqlite3.Row | None:
+    def _row(self, name: Any) -> sqlite3.Row | None:
         if not isinstance(name, str):
             raise InvalidInputException(f"Crawler name must be a string, got {name!r}")
-        return conn.execute("SELECT * FROM crawlers WHERE name = ?", (name,)).fetchone()
+        return self.definitions.get(name)
 
-    def _require(self, conn: sqlite3.Connection, name: Any) -> sqlite3.Row:
-        row = self._row(conn, name)
+    def _require(self, name: Any) -> sqlite3.Row:
+        row = self._row(name)
         if row is None:
-            known = [r[0] for r in conn.execute("SELECT name FROM crawlers")]
             raise EntityNotFoundException(
-                f"Crawler entry with name {name} does not exist (known crawlers: {_known(known)})"
+                f"Crawler entry with name {name} does not exist "
+                f"(known crawlers: {_known(self.definitions.names())})"
             )
         return row
 
-    def _crawler_dict(self, conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
+    def _crawler_dict(self, row: sqlite3.Row) -> dict[str, Any]:
         body = loads(row["body"], {})
         out = {k: v for k, v in body.items() if k not in ("Tags", "Schedule")}
         if body.get("Schedule"):
@@ -381,11 +381,9 @@ class CrawlerService:
         out["State"] = row["state"]
         elapsed = 0
         if row["state"] != "READY" and row["current_crawl_id"]:
-            crawl = conn.execute(
-                "SELECT started_on FROM crawls WHERE crawl_id = ?", (row["current_crawl_id"],)
-            ).fetchone()
-            if crawl is not None:
-                elapsed = int(max(0.0, now() - crawl["started_on"]) * 1000)
+            started = self.definitions.started_on(row["current_crawl_id"])
+            if started is not None:
+                elapsed = int(max(0.0, now() - started) * 1000)
         out["CrawlElapsedTime"] = elapsed
         out["CreationTime"] = to_datetime(row["created_on"])
         out["LastUpdated"] = to_datetime(row["last_updated"])
@@ -423,68 +421,50 @@ class CrawlerService:
         """CreateCrawler → {}; AlreadyExistsException when the name is taken."""
         request = {k: v for k, v in locals().items() if k[0].isupper() and v is not None}
         body = crawler_body(request, base_dir=base_dir)
-        with self.store.transaction() as conn:
-            if self._row(conn, body["Name"]) is not None:
+        with self.store.transaction():
+            if self._row(body["Name"]) is not None:
                 raise AlreadyExistsException(
                     f"Crawler with name {body['Name']} has already been created"
                 )
-            self._insert(conn, body)
+            self.definitions.insert(body)
         return {}
-
-    @staticmethod
-    def _insert(conn: sqlite3.Connection, body: dict[str, Any]) -> None:
-        t = now()
-        conn.execute(
-            "INSERT INTO crawlers (name, body, state, created_on, last_updated, version) "
-            "VALUES (?, ?, 'READY', ?, ?, 1)",
-            (body["Name"], dumps(body), t, t),
-        )
 
     def upsert_crawler(
         self,
         request: Mapping[str, Any],
-        conn: sqlite3.Connection,
         *,
         base_dir: str | os.PathLike[str] | None = None,
     ) -> dict[str, Any]:
-        """Create or replace a crawler definition inside the caller's transaction (fluent API).
+        """Create or replace a crawler definition, joining the caller's transaction (fluent API).
 
         An unchanged definition is left alone; changing a running crawler raises
         CrawlerRunningException.
         """
         body = crawler_body(request, base_dir=base_dir)
-        row = self._row(conn, body["Name"])
-        if row is None:
-            self._insert(conn, body)
-            return body
-        if loads(row["body"]) == body:
-            return body
-        if row["state"] != "READY":
-            raise CrawlerRunningException(
-                f"Crawler {body['Name']} is {row['state']}; it cannot be updated until it is READY"
-            )
-        conn.execute(
-            "UPDATE crawlers SET body = ?, last_updated = ?, version = version + 1 WHERE name = ?",
-            (dumps(body), now(), body["Name"]),
-        )
+        with self.store.transaction():
+            row = self._row(body["Name"])
+            if row is None:
+                self.definitions.insert(body)
+                return body
+            if loads(row["body"]) == body:
+                return body
+            if row["state"] != "READY":
+                raise CrawlerRunningException(
+                    f"Crawler {body['Name']} is {row['state']}; it cannot be updated until it "
+                    "is READY"
+                )
+            self.definitions.replace(body)
         return body
 
     def get_crawler(self, Name: str) -> dict:
         """GetCrawler → {"Crawler": {...}} with State, LastCrawl, CrawlElapsedTime, Version."""
-        self.reap_orphans()
-        with self.store.read() as conn:
-            return {"Crawler": self._crawler_dict(conn, self._require(conn, Name))}
+        return {"Crawler": self._crawler_dict(self._require(Name))}
 
     def get_crawlers(self, MaxResults: int | None = None, NextToken: str | None = None) -> dict:
         """GetCrawlers → {"Crawlers", "NextToken"} (by name)."""
         limit = self._limit(MaxResults)
-        self.reap_orphans()
-        with self.store.read() as conn:
-            rows = conn.execute(
-                "SELECT * FROM crawlers WHERE name > ? ORDER BY name LIMIT ?",
-                (NextToken or "", limit + 1),
-            ).fetchall()
-            out: dict[str, Any] = {"Crawlers": [self._crawler_dict(conn, r) for r in rows[:limit]]}
+        rows = self.definitions.page(NextToken or "", limit + 1)
+        out: dict[str, Any] = {"Crawlers": [self._crawler_dict(r) for r in rows[:limit]]}
         if len(rows) > limit:
             out["NextToken"] = rows[limit - 1]["name"]
         return out
@@ -499,19 +479,15 @@ class CrawlerService:
         limit = self._limit(MaxResults)
         names: list[str] = []
         token = None
-        with self.store.read() as conn:
-            rows = conn.execute(
-                "SELECT name, body FROM crawlers WHERE name > ? ORDER BY name", (NextToken or "",)
-            )
-            for row in rows:
-                if Tags:
-                    tags = loads(row["body"], {}).get("Tags") or {}
-                    if any(tags.get(k) != v for k, v in Tags.items()):
-                        continue
-                if len(names) == limit:
-                    token = names[-1]
-                    break
-                names.append(row["name"])
+        for row in self.definitions.page(NextToken or ""):
+            if Tags:
+                tags = loads(row["body"], {}).get("Tags") or {}
+                if any(tags.get(k) != v for k, v in Tags.items()):
+                    continue
+            if len(names) == limit:
+                token = names[-1]
+                break
+            names.append(row["name"])
         out: dict[str, Any] = {"CrawlerNames": names}
         if token:
             out["NextToken"] = token
@@ -533,8 +509,8 @@ class CrawlerService:
                 f"Crawler {Name!r}: unknown parameter(s) {', '.join(unknown)}; "
                 f"valid: {', '.join(sorted(CRAWLER_FIELDS - {'Name'}))}"
             )
-        with self.store.transaction() as conn:
-            row = self._require(conn, Name)
+        with self.store.transaction():
+            row = self._require(Name)
             if row["state"] != "READY":
                 raise CrawlerRunningException(
                     f"Crawler {Name} is {row['state']}; it cannot be updated until it is READY"
@@ -558,112 +534,23 @@ class CrawlerService:
                     "CRAWL_NEW_FOLDERS_ONLY cannot change; switch it to CRAWL_EVERYTHING, crawl, "
                     "then switch back"
                 )
-            conn.execute(
-                "UPDATE crawlers SET body = ?, last_updated = ?, version = version + 1 "
-                "WHERE name = ?",
-                (dumps(body), now(), Name),
-            )
+            self.definitions.replace(body)
         return {}
 
     def delete_crawler(self, Name: str) -> dict:
         """DeleteCrawler, as Glue documents it: EntityNotFound when absent, CrawlerRunning when
         running. Its crawl history stays; its incremental state goes."""
-        with self.store.transaction() as conn:
-            row = self._require(conn, Name)
+        with self.store.transaction():
+            row = self._require(Name)
             if row["state"] != "READY":
                 raise CrawlerRunningException(f"Crawler {Name} is {row['state']}; stop it first")
-            conn.execute("DELETE FROM crawlers WHERE name = ?", (Name,))
-            conn.execute("DELETE FROM crawler_folders WHERE crawler_name = ?", (Name,))
+            self.definitions.delete(Name)
         return {}
-
-    # -- running --------------------------------------------------------------------------------
-    def start_crawler(self, Name: str) -> dict:
-        """StartCrawler: crawl in a background (non-daemon) thread of this process → {}."""
-        self.reap_orphans()
-        crawl_id, spec = self.begin_crawl(Name, owner=current_owner())
-        self.launch(Name, crawl_id, spec)
-        return {}
-
-    def launch(self, name: str, crawl_id: str, spec: dict[str, Any]) -> threading.Thread:
-        """Run a crawl begun by :meth:`begin_crawl` (with this process as its owner) in a
-        background (non-daemon) thread; call it once the crawl's row is committed."""
-        thread = threading.Thread(
-            target=self._run, args=(crawl_id, spec), name=f"glue-nb-crawler-{name}", daemon=False
-        )
-        self._threads[name] = thread
-        thread.start()
-        return thread
-
-    def _run(self, crawl_id: str, spec: dict[str, Any]) -> None:
-        from glue_nb.jobs.crawler import execute_crawl
-
-        polled = [0.0, False, time.monotonic()]
-
-        def should_stop() -> bool:  # polled between files: also the crawl's heartbeat
-            t = time.monotonic()
-            if t - polled[0] >= STOP_POLL_SECONDS:
-                polled[0] = t
-                polled[1] = self.is_stop_requested(crawl_id)
-            if t - polled[2] >= HEARTBEAT_EVERY:
-                polled[2] = t
-                with self.store.transaction() as conn:
-                    conn.execute(
-                        "UPDATE crawls SET heartbeat_on = ? WHERE crawl_id = ?", (now(), crawl_id)
-                    )
-            return bool(polled[1])
-
-        try:
-            try:
-                result = execute_crawl(spec, should_stop)
-            except BaseException as exc:  # execute_crawl does not raise; be safe anyway
-                result = {"State": "FAILED", "ErrorMessage": f"{type(exc).__name__}: {exc}"}
-            try:
-                self.finish_crawl(crawl_id, result)
-            except Exception as exc:
-                log.exception("recording crawl %s failed", crawl_id)
-                self.finish_crawl(
-                    crawl_id,
-                    {"State": "FAILED", "ErrorMessage": f"recording the crawl failed: {exc}"},
-                )
-        except Exception:
-            log.exception("crawl %s could not be recorded", crawl_id)
-        finally:
-            self.store.close()
-
-    def stop_crawler(self, Name: str) -> dict:
-        """StopCrawler → {}: RUNNING → STOPPING; the crawl ends CANCELLED and writes nothing."""
-        self.reap_orphans()
-        self.request_stop(Name)
-        return {}
-
-    def request_stop(self, name: str) -> None:
-        """Mark a running crawler STOPPING and its crawl CANCELLING (what executors poll)."""
-        with self.store.transaction() as conn:
-            row = self._require(conn, name)
-            if row["state"] == "READY":
-                raise CrawlerNotRunningException(f"Crawler {name} is not running")
-            if row["state"] == "STOPPING":
-                raise CrawlerStoppingException(f"Crawler {name} is already stopping")
-            conn.execute("UPDATE crawlers SET state = 'STOPPING' WHERE name = ?", (name,))
-            conn.execute(
-                "UPDATE crawls SET state = 'CANCELLING' WHERE crawl_id = ? AND state = 'RUNNING'",
-                (row["current_crawl_id"],),
-            )
-
-    def is_stop_requested(self, crawl_id: str) -> bool:
-        """True once the crawl was asked to stop (or is gone or already over)."""
-        with self.store.read() as conn:
-            row = conn.execute(
-                "SELECT state FROM crawls WHERE crawl_id = ?", (crawl_id,)
-            ).fetchone()
-        return row is None or row["state"] != "RUNNING"
 
     def wait_for_crawler(self, Name: str, timeout: float = 60.0, poll: float = 0.05) -> dict:
-        """Block until the crawler is READY again; return its GetCrawler dict."""
-        thread = self._threads.get(Name)
+        """Block until the crawler is READY again (whichever process crawls); → its
+        GetCrawler dict."""
         deadline = time.monotonic() + timeout
-        if thread is not None:
-            thread.join(timeout)
         while True:
             crawler = self.get_crawler(Name)["Crawler"]
             if crawler["State"] == "READY":
@@ -674,88 +561,48 @@ class CrawlerService:
                 )
             time.sleep(poll)
 
+    # -- the steps of a crawl (driven by the engine) ---------------------------------------------
     def begin_crawl(
         self,
         name: str,
         *,
+        owner_token: str | None = None,
         workflow_name: str | None = None,
         workflow_run_id: str | None = None,
         node_id: str | None = None,
         trigger_name: str | None = None,
-        owner: Mapping[str, Any] | None = None,
     ) -> tuple[str, dict[str, Any]]:
-        """Atomically: crawler READY → RUNNING, a RUNNING ``crawls`` row; → (crawl_id, spec).
-
-        ``owner``: the process running a crawl outside any workflow run (a workflow run's crawls
-        belong to the run's owner)."""
-        with self.store.transaction() as conn:
-            row = self._require(conn, name)
+        """Atomically: crawler READY → RUNNING, a RUNNING crawl; → (crawl_id, spec)."""
+        with self.store.transaction():
+            row = self._require(name)
             if row["state"] != "READY":
                 raise CrawlerRunningException(f"Crawler with name {name} has already started")
-            body = loads(row["body"])
             crawl_id = new_crawl_id()
-            started = now()
-            spec = self._spec(conn, body, crawl_id)
-            conn.execute(
-                "INSERT INTO crawls (crawl_id, crawler_name, workflow_name, workflow_run_id, "
-                "node_id, trigger_name, state, started_on, owner, heartbeat_on) "
-                "VALUES (?, ?, ?, ?, ?, ?, 'RUNNING', ?, ?, ?)",
-                (
-                    crawl_id, name, workflow_name, workflow_run_id, node_id, trigger_name,
-                    started, dumps(dict(owner)) if owner else None, started,
-                ),
+            spec = self._spec(loads(row["body"]), crawl_id)
+            self.crawls.begin(
+                crawl_id, name, owner_token=owner_token, workflow_name=workflow_name,
+                workflow_run_id=workflow_run_id, node_id=node_id, trigger_name=trigger_name,
             )  # fmt: skip
-            conn.execute(
-                "UPDATE crawlers SET state = 'RUNNING', current_crawl_id = ? WHERE name = ?",
-                (crawl_id, name),
-            )
         return crawl_id, spec
 
-    def _spec(
-        self, conn: sqlite3.Connection, body: dict[str, Any], crawl_id: str
-    ) -> dict[str, Any]:
+    def _spec(self, body: dict[str, Any], crawl_id: str) -> dict[str, Any]:
         """The self-contained spec: the definition plus the catalog snapshot the crawl needs."""
         databases = set()
         if body.get("DatabaseName"):
             databases.add(body["DatabaseName"].lower())
-        catalog_targets = []
+        wanted = []
         for target in (body.get("Targets") or {}).get("CatalogTargets") or ():
             db = target["DatabaseName"].lower()
             databases.add(db)
-            for table in target["Tables"]:
-                row = conn.execute(
-                    "SELECT location FROM tables WHERE database_name = ? AND name = ?",
-                    (db, table.lower()),
-                ).fetchone()
-                catalog_targets.append(
-                    {
-                        "DatabaseName": db,
-                        "TableName": table.lower(),
-                        "Location": row["location"] if row else None,
-                    }
-                )
-        tables = []
-        for db in sorted(databases):
-            for row in conn.execute("SELECT body FROM tables WHERE database_name = ?", (db,)):
-                table = loads(row["body"])
-                tables.append(
-                    {
-                        "DatabaseName": db,
-                        "Name": table["Name"],
-                        "StorageDescriptor": table.get("StorageDescriptor") or {},
-                        "PartitionKeys": table.get("PartitionKeys") or [],
-                        "Parameters": table.get("Parameters") or {},
-                    }
-                )
+            wanted += [(db, table.lower()) for table in target["Tables"]]
+        tables, locations = self.definitions.catalog_snapshot(databases, wanted)
+        catalog_targets = [
+            {"DatabaseName": db, "TableName": table, "Location": locations[(db, table)]}
+            for db, table in wanted
+        ]
         crawled = None
         if (body.get("RecrawlPolicy") or {}).get("RecrawlBehavior") == "CRAWL_NEW_FOLDERS_ONLY":
-            folders = [
-                r[0]
-                for r in conn.execute(
-                    "SELECT folder FROM crawler_folders WHERE crawler_name = ?", (body["Name"],)
-                )
-            ]
-            crawled = folders or None
+            crawled = self.crawls.crawled_folders(body["Name"]) or None
         return {
             "CrawlId": crawl_id,
             "Crawler": body,
@@ -786,18 +633,13 @@ class CrawlerService:
                 f"record_failed_crawl: state must be one of {', '.join(sorted(CRAWL_FINAL))}"
             )
         crawl_id = new_crawl_id()
-        t = now()
-        with self.store.transaction() as conn:
-            conn.execute(
-                "INSERT INTO crawls (crawl_id, crawler_name, workflow_name, workflow_run_id, "
-                "node_id, trigger_name, state, started_on, completed_on, error_message, summary) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')",
-                (
-                    crawl_id, name, workflow_name, workflow_run_id, node_id, trigger_name,
-                    state, t, t, message[:MAX_ERROR],
-                ),
+        with self.store.transaction():
+            self.crawls.record_failed(
+                crawl_id, name, CrawlState(state), message, workflow_name=workflow_name,
+                workflow_run_id=workflow_run_id, node_id=node_id, trigger_name=trigger_name,
             )  # fmt: skip
-            row = conn.execute("SELECT * FROM crawls WHERE crawl_id = ?", (crawl_id,)).fetchone()
+            row = self.crawls.get(crawl_id)
+        assert row is not None
         return crawl_dict(row)
 
     def finish_crawl(self, crawl_id: str, result: Mapping[str, Any]) -> dict[str, Any]:
@@ -809,13 +651,13 @@ class CrawlerService:
         LastCrawl. Finishing a crawl twice returns the recorded one.
         """
         with self.store.transaction() as conn:
-            crawl = conn.execute("SELECT * FROM crawls WHERE crawl_id = ?", (crawl_id,)).fetchone()
+            crawl = self.crawls.get(crawl_id)
             if crawl is None:
                 raise EntityNotFoundException(f"Crawl {crawl_id} not found")
             if crawl["state"] in CRAWL_FINAL:
                 return self.crawl_dict(crawl)
             name = crawl["crawler_name"]
-            row = self._row(conn, name)
+            row = self._row(name)
             state = result.get("State")
             if state not in ("SUCCEEDED", "FAILED", "CANCELLED"):
                 state = "FAILED"
@@ -824,15 +666,16 @@ class CrawlerService:
                 error = f"Crawler {name!r} failed"
             if crawl["state"] == "CANCELLING":
                 state, error = "CANCELLED", None
-            if error is not None and len(error) > MAX_ERROR:
-                error = error[: MAX_ERROR - 3] + "..."
             summary: dict[str, Any] = {}
             if state == "SUCCEEDED" and row is not None:
                 body = loads(row["body"])
                 conn.execute("SAVEPOINT crawl_apply")
                 try:
                     summary = self.catalog.apply_crawl(body, result, conn)
-                    self._record_folders(conn, name, result)
+                    self.crawls.record_folders(
+                        name, result.get("CrawledFolders") or (),
+                        incremental=bool(result.get("Incremental")),
+                    )  # fmt: skip
                     conn.execute("RELEASE crawl_apply")
                 except Exception as exc:
                     conn.execute("ROLLBACK TO crawl_apply")
@@ -849,81 +692,26 @@ class CrawlerService:
                 summary["Notes"] = list(result.get("Notes") or [])
                 summary["Stats"] = dict(result.get("Stats") or {})
                 summary["Incremental"] = bool(result.get("Incremental"))
-            completed = now()
-            conn.execute(
-                "UPDATE crawls SET state = ?, completed_on = ?, error_message = ?, summary = ? "
-                "WHERE crawl_id = ?",
-                (state, completed, error, dumps(summary), crawl_id),
-            )
-            if row is not None and row["current_crawl_id"] == crawl_id:
-                last = {
-                    "Status": state,
-                    "ErrorMessage": error,
-                    "LogGroup": LOG_GROUP,
-                    "LogStream": name,
-                    "MessagePrefix": crawl_id,
-                    "StartTime": crawl["started_on"],
-                }
-                if error is None:
-                    del last["ErrorMessage"]
-                conn.execute(
-                    "UPDATE crawlers SET state = 'READY', current_crawl_id = NULL, last_crawl = ? "
-                    "WHERE name = ?",
-                    (dumps(last), name),
-                )
-            done = conn.execute("SELECT * FROM crawls WHERE crawl_id = ?", (crawl_id,)).fetchone()
+            self.crawls.end(crawl, CrawlState(state), error, summary)
+            done = self.crawls.get(crawl_id)
+        assert done is not None
         return self.crawl_dict(done)
 
-    @staticmethod
-    def _record_folders(conn: sqlite3.Connection, name: str, result: Mapping[str, Any]) -> None:
-        if not result.get("Incremental"):
-            conn.execute("DELETE FROM crawler_folders WHERE crawler_name = ?", (name,))
-        t = now()
-        conn.executemany(
-            "INSERT OR REPLACE INTO crawler_folders (crawler_name, folder, database_name, "
-            "table_name, crawled_on) VALUES (?, ?, ?, ?, ?)",
-            [
-                (name, f["Folder"], f.get("DatabaseName"), f.get("TableName"), t)
-                for f in result.get("CrawledFolders") or ()
-            ],
-        )
-
-    def reap_orphans(self) -> list[str]:
-        """End the standalone crawls whose process is gone (CANCELLED, saying so) → their ids."""
-        with self.store.read() as conn:
-            rows = conn.execute(
-                "SELECT crawl_id, owner, heartbeat_on FROM crawls WHERE workflow_run_id IS NULL "
-                "AND owner IS NOT NULL AND state IN ('RUNNING', 'CANCELLING')"
-            ).fetchall()
-        dead = [
-            r["crawl_id"] for r in rows if not owner_alive(loads(r["owner"]), r["heartbeat_on"])
-        ]
-        reaped = []
-        for crawl_id in dead:
-            with self.store.transaction() as conn:
-                row = conn.execute(
-                    "SELECT * FROM crawls WHERE crawl_id = ?", (crawl_id,)
-                ).fetchone()
-                if row["state"] in CRAWL_FINAL or owner_alive(
-                    loads(row["owner"]), row["heartbeat_on"]
-                ):
-                    continue  # it ended, or its owner showed a sign of life, in the meantime
-                owner = loads(row["owner"]) or {}
-                cancel_orphaned_crawl(
-                    conn,
-                    row,
-                    f"The process that ran this crawl (pid {owner.get('pid')} on "
-                    f"{owner.get('host')}) is gone: it exited or was killed mid-crawl. Nothing "
-                    "was written to the catalog; start the crawler again.",
-                )
-                reaped.append(crawl_id)
-        return reaped
+    def request_stop(self, name: str) -> str:
+        """Mark a running crawler STOPPING and its crawl CANCELLING (what its driver acts on)
+        → the crawl's id."""
+        with self.store.transaction():
+            row = self._require(name)
+            if row["state"] == "READY":
+                raise CrawlerNotRunningException(f"Crawler {name} is not running")
+            if row["state"] == "STOPPING":
+                raise CrawlerStoppingException(f"Crawler {name} is already stopping")
+            return self.crawls.request_stop(name)
 
     # -- history --------------------------------------------------------------------------------
     def get_crawl(self, crawl_id: str) -> dict[str, Any]:
         """One crawl as a Crawl dict (with Summary)."""
-        with self.store.read() as conn:
-            row = conn.execute("SELECT * FROM crawls WHERE crawl_id = ?", (crawl_id,)).fetchone()
+        row = self.crawls.get(crawl_id)
         if row is None:
             raise EntityNotFoundException(f"Crawl {crawl_id} not found")
         return self.crawl_dict(row)
@@ -940,15 +728,11 @@ class CrawlerService:
         string as in Glue.
         """
         limit = self._limit(MaxResults)
-        self.reap_orphans()
         states = {"SUCCEEDED": "COMPLETED", "CANCELLED": "STOPPED", "CANCELLING": "RUNNING"}
-        with self.store.read() as conn:
-            self._require(conn, CrawlerName)
-            rows = conn.execute(
-                "SELECT * FROM crawls WHERE crawler_name = ? AND started_on < ? "
-                "ORDER BY started_on DESC LIMIT ?",
-                (CrawlerName, float(NextToken) if NextToken else 1e18, limit + 1),
-            ).fetchall()
+        self._require(CrawlerName)
+        rows = self.crawls.of_crawler(
+            CrawlerName, before=float(NextToken) if NextToken else None, limit=limit + 1
+        )
         crawls = [
             {
                 "CrawlId": r["crawl_id"],
@@ -971,60 +755,29 @@ class CrawlerService:
 
     def get_crawler_metrics(self, CrawlerNameList: list[str] | None = None) -> dict:
         """GetCrawlerMetrics from the crawl history (run times in seconds, last crawl's counts)."""
-        with self.store.read() as conn:
-            names = CrawlerNameList or [r[0] for r in conn.execute("SELECT name FROM crawlers")]
-            metrics = []
-            for name in sorted(names):
-                self._require(conn, name)
-                rows = conn.execute(
-                    "SELECT * FROM crawls WHERE crawler_name = ? AND completed_on IS NOT NULL "
-                    "ORDER BY started_on",
-                    (name,),
-                ).fetchall()
-                times = sorted(r["completed_on"] - r["started_on"] for r in rows)
-                last = loads(rows[-1]["summary"], {}) if rows else {}
-                metrics.append(
-                    {
-                        "CrawlerName": name,
-                        "TimeLeftSeconds": 0.0,
-                        "StillEstimating": False,
-                        "LastRuntimeSeconds": (rows[-1]["completed_on"] - rows[-1]["started_on"])
-                        if rows
-                        else 0.0,
-                        "MedianRuntimeSeconds": times[len(times) // 2] if times else 0.0,
-                        "TablesCreated": len(last.get("TablesCreated") or ()),
-                        "TablesUpdated": len(last.get("TablesUpdated") or ()),
-                        "TablesDeleted": len(last.get("TablesDeleted") or ())
-                        + len(last.get("TablesDeprecated") or ()),
-                    }
-                )
+        names = CrawlerNameList or self.definitions.names()
+        metrics = []
+        for name in sorted(names):
+            self._require(name)
+            rows = list(reversed(self.crawls.of_crawler(name, finished=True)))
+            times = sorted(r["completed_on"] - r["started_on"] for r in rows)
+            last = loads(rows[-1]["summary"], {}) if rows else {}
+            metrics.append(
+                {
+                    "CrawlerName": name,
+                    "TimeLeftSeconds": 0.0,
+                    "StillEstimating": False,
+                    "LastRuntimeSeconds": (rows[-1]["completed_on"] - rows[-1]["started_on"])
+                    if rows
+                    else 0.0,
+                    "MedianRuntimeSeconds": times[len(times) // 2] if times else 0.0,
+                    "TablesCreated": len(last.get("TablesCreated") or ()),
+                    "TablesUpdated": len(last.get("TablesUpdated") or ()),
+                    "TablesDeleted": len(last.get("TablesDeleted") or ())
+                    + len(last.get("TablesDeprecated") or ()),
+                }
+            )
         return {"CrawlerMetricsList": metrics}
-
-
-def cancel_orphaned_crawl(conn: sqlite3.Connection, crawl: sqlite3.Row, message: str) -> None:
-    """End a crawl whose process is gone, inside the caller's transaction: CANCELLED with
-    ``message`` and nothing written; its crawler READY again with that crawl as LastCrawl."""
-    t = now()
-    message = message[:MAX_ERROR]
-    conn.execute(
-        "UPDATE crawls SET state = 'CANCELLED', completed_on = ?, error_message = ?, "
-        "summary = COALESCE(summary, '{}') WHERE crawl_id = ?",
-        (t, message, crawl["crawl_id"]),
-    )
-    name = crawl["crawler_name"]
-    last = {
-        "Status": "CANCELLED",
-        "ErrorMessage": message,
-        "LogGroup": LOG_GROUP,
-        "LogStream": name,
-        "MessagePrefix": crawl["crawl_id"],
-        "StartTime": crawl["started_on"],
-    }
-    conn.execute(
-        "UPDATE crawlers SET state = 'READY', current_crawl_id = NULL, last_crawl = ? "
-        "WHERE name = ? AND current_crawl_id = ?",
-        (dumps(last), name, crawl["crawl_id"]),
-    )
 
 
 def _paths(body: Mapping[str, Any]) -> list[str]:

@@ -385,7 +385,7 @@ class Definitions:
                 self._put_job(conn, body, created=self._row(conn, "jobs", body["Name"]) is None)
             if crawler_service is not None:
                 for crawler in crawlers:
-                    crawler_service.upsert_crawler(crawler, conn)
+                    crawler_service.upsert_crawler(crawler)
             conn.execute("DELETE FROM triggers WHERE workflow_name=?", (wf["Name"],))
             for body in trig_bodies:
                 state = states[body["Name"]]

@@ -14,16 +14,9 @@ from typing import Any
 from glue_nb.graph import design_graph
 from glue_nb.records import job_run_dict, node_state, statistics, workflow_run_dict
 from glue_nb.store import Store, loads
+from glue_nb.store.ledger import Ledger
 
-__all__ = ["RunReader", "fired_triggers"]
-
-
-def fired_triggers(conn: sqlite3.Connection, run_id: str) -> dict[str, float]:
-    """The triggers a workflow run fired: ``{trigger name: when}`` (epoch seconds)."""
-    rows = conn.execute(
-        "SELECT trigger_name, fired_on FROM run_fired_triggers WHERE run_id=?", (run_id,)
-    )
-    return {r[0]: r[1] for r in rows}
+__all__ = ["RunReader"]
 
 
 def _crawl_dict(row: sqlite3.Row) -> dict[str, Any]:
@@ -33,41 +26,34 @@ def _crawl_dict(row: sqlite3.Row) -> dict[str, Any]:
 
 
 class RunReader:
-    """Builds Glue-shaped run records from the store."""
+    """Builds Glue-shaped run records from the ledger."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.ledger = Ledger(store)
 
-    def node_runs(
-        self, conn: sqlite3.Connection, row: sqlite3.Row
-    ) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
+    def node_runs(self, row: sqlite3.Row) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
         """Job runs and crawls per node id for one run (own and inherited)."""
         options = loads(row["options"], {})
-        sources: dict[str, list[str]] = defaultdict(list)
-        sources[row["run_id"]] = []
+        only: dict[str, set[str]] = defaultdict(set)
         for uid, source in options.get("inherited", {}).items():
-            sources[source].append(uid)
+            only[source].add(uid)
+        own = row["run_id"]
+        sources = [own, *only]
         jobs: dict[str, list[dict]] = defaultdict(list)
         crawls: dict[str, list[dict]] = defaultdict(list)
-        for run_id, only in sources.items():
-            for r in conn.execute(
-                "SELECT * FROM job_runs WHERE workflow_run_id=? ORDER BY started_on, attempt",
-                (run_id,),
-            ):
-                if run_id == row["run_id"] or r["node_id"] in only:
-                    jobs[r["node_id"]].append(job_run_dict(r))
-            for r in conn.execute(
-                "SELECT * FROM crawls WHERE workflow_run_id=? ORDER BY started_on", (run_id,)
-            ):
-                if run_id == row["run_id"] or r["node_id"] in only:
-                    crawls[r["node_id"]].append(_crawl_dict(r))
+        for r in self.ledger.job_runs.of_runs(sources):
+            if r["workflow_run_id"] == own or r["node_id"] in only[r["workflow_run_id"]]:
+                jobs[r["node_id"]].append(job_run_dict(r))
+        for r in self.ledger.crawls.of_runs(sources):
+            if r["workflow_run_id"] == own or r["node_id"] in only[r["workflow_run_id"]]:
+                crawls[r["node_id"]].append(_crawl_dict(r))
         return jobs, crawls
 
     def run(self, row: sqlite3.Row, include_graph: bool = True) -> dict[str, Any]:
         """A ``workflow_runs`` row as Glue's WorkflowRun."""
-        with self.store.read() as conn:
-            jobs, crawls = self.node_runs(conn, row)
-            fired = fired_triggers(conn, row["run_id"]) if include_graph else {}
+        jobs, crawls = self.node_runs(row)
+        fired = self.ledger.runs.fired(row["run_id"]) if include_graph else {}
         design = loads(row["design"])
         graph = design_graph(row["workflow_name"], design["triggers"])
         job_states, crawl_states = [], []
@@ -93,26 +79,15 @@ class RunReader:
         return workflow_run_dict(row, stats, glue_graph)
 
     def run_row(self, name: str, run_id: str) -> sqlite3.Row | None:
-        with self.store.read() as conn:
-            return conn.execute(
-                "SELECT * FROM workflow_runs WHERE run_id=? AND workflow_name=?", (run_id, name)
-            ).fetchone()
+        return self.ledger.runs.get(run_id, name)
 
     def runs(self, name: str) -> list[sqlite3.Row]:
         """All runs of a workflow, newest first."""
-        with self.store.read() as conn:
-            return conn.execute(
-                "SELECT * FROM workflow_runs WHERE workflow_name=? ORDER BY started_on DESC",
-                (name,),
-            ).fetchall()
+        return self.ledger.runs.of_workflow(name)
 
     def last_run(self, name: str) -> sqlite3.Row | None:
-        with self.store.read() as conn:
-            return conn.execute(
-                "SELECT * FROM workflow_runs WHERE workflow_name=? ORDER BY started_on DESC "
-                "LIMIT 1",
-                (name,),
-            ).fetchone()
+        rows = self.ledger.runs.of_workflow(name, limit=1)
+        return rows[0] if rows else None
 
     def predecessor_runs(self, job_run: sqlite3.Row) -> list[dict[str, str]]:
         """Glue's ``PredecessorRuns`` of a job run: the job runs of its workflow run whose
@@ -121,30 +96,24 @@ class RunReader:
         """
         if not job_run["workflow_run_id"] or not job_run["trigger_name"]:
             return []
-        with self.store.read() as conn:
-            run = conn.execute(
-                "SELECT workflow_name, design, options FROM workflow_runs WHERE run_id=?",
-                (job_run["workflow_run_id"],),
-            ).fetchone()
-            if run is None:
-                return []
-            triggers = loads(run["design"], {}).get("triggers", [])
-            trigger = next((t for t in triggers if t["Name"] == job_run["trigger_name"]), None)
-            if trigger is None or trigger.get("Type") != "CONDITIONAL":
-                return []
-            graph = design_graph(run["workflow_name"], triggers)
-            inherited = loads(run["options"], {}).get("inherited", {})
-            out = []
-            for cond in trigger["Predicate"]["Conditions"]:
-                if not cond.get("JobName"):
-                    continue
-                uid = graph.id_of("JOB", cond["JobName"])
-                source = inherited.get(uid, job_run["workflow_run_id"])
-                row = conn.execute(
-                    "SELECT id FROM job_runs WHERE workflow_run_id=? AND node_id=? AND state=? "
-                    "AND completed_on <= ? ORDER BY completed_on DESC LIMIT 1",
-                    (source, uid, cond["State"], job_run["started_on"]),
-                ).fetchone()
-                if row is not None:
-                    out.append({"JobName": cond["JobName"], "RunId": row["id"]})
-            return out
+        run = self.ledger.runs.get(job_run["workflow_run_id"])
+        if run is None:
+            return []
+        triggers = loads(run["design"], {}).get("triggers", [])
+        trigger = next((t for t in triggers if t["Name"] == job_run["trigger_name"]), None)
+        if trigger is None or trigger.get("Type") != "CONDITIONAL":
+            return []
+        graph = design_graph(run["workflow_name"], triggers)
+        inherited = loads(run["options"], {}).get("inherited", {})
+        out = []
+        for cond in trigger["Predicate"]["Conditions"]:
+            if not cond.get("JobName"):
+                continue
+            uid = graph.id_of("JOB", cond["JobName"])
+            source = inherited.get(uid, job_run["workflow_run_id"])
+            row = self.ledger.job_runs.predecessor(
+                source, uid, cond["State"], job_run["started_on"]
+            )
+            if row is not None:
+                out.append({"JobName": cond["JobName"], "RunId": row["id"]})
+        return out

@@ -58,7 +58,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from glue_nb.engine import Engine, _insert_job_run, _merge_arguments
+from glue_nb.engine import Engine
+from glue_nb.engine.jobs import merge_arguments
 from glue_nb.events import FolderWatch, clock_speedup, default_clock, event_trigger
 from glue_nb.exceptions import (
     ConcurrentRunsExceededException,
@@ -69,10 +70,11 @@ from glue_nb.exceptions import (
 )
 from glue_nb.graph import design_graph
 from glue_nb.ids import new_job_run_id
-from glue_nb.owner import current_owner
 from glue_nb.schedule import CronSchedule, next_fire_times, parse
-from glue_nb.states import CRAWL_FINAL, JOB_RUN_ACTIVE
+from glue_nb.states import CRAWL_FINAL, JOB_RUN_ACTIVE, JobRunState
 from glue_nb.store import Store, dumps, loads
+from glue_nb.store.crawlers import CrawlerDefinitions
+from glue_nb.store.job_runs import JobRunRow
 from glue_nb.timeutil import now as wall_now
 from glue_nb.timeutil import to_datetime
 
@@ -624,7 +626,6 @@ class Scheduler:
         """Start what one fire time starts (a workflow run, or a standalone trigger's job runs
         and crawls): all checks, the fire record and the starts in one transaction."""
         name = trig.name
-        launches: list[Callable[[], Any]] = []
         with self.store.transaction() as conn:
             if not self._lease_ok(conn):
                 return None
@@ -664,7 +665,7 @@ class Scheduler:
                 self._start_run(conn, firing)
                 error = None if firing.run_id else firing.error  # an ERROR run says why itself
             else:
-                launches = self._start_actions(conn, firing, loads(row["body"])["Actions"])
+                self._start_actions(conn, firing, loads(row["body"])["Actions"])
                 error, started = firing.error, dumps([_stored(a) for a in firing.started])
             conn.execute(
                 "UPDATE trigger_fires SET run_id=?, error=?, started=? "
@@ -675,9 +676,7 @@ class Scheduler:
                 "UPDATE schedule_state SET checked_until=? WHERE trigger_name=?",
                 (max(t, fire_time), name),
             )
-        for launch in launches:  # crawls run once their rows are committed
-            launch()
-        self._record(firing)
+        self._record(firing)  # what it started runs now that its rows are committed
         return firing
 
     def _start_run(self, conn: Any, firing: Firing) -> None:
@@ -696,20 +695,18 @@ class Scheduler:
 
     def _start_actions(
         self, conn: Any, firing: Firing, actions: Sequence[Mapping[str, Any]]
-    ) -> list[Callable[[], Any]]:
+    ) -> None:
         """In the fire's transaction: start a standalone trigger's actions, each job action a
         standalone job run (StartJobRun with the action's Arguments and Timeout), each crawler
-        action a crawl (StartCrawler). One that cannot start is recorded, and the others go on:
-        a job at its MaxConcurrentRuns gets a FAILED job run, as in Glue; a running crawler
-        refuses the crawl. Returns what to call once the transaction is committed."""
-        launches: list[Callable[[], Any]] = []
+        action a crawl (StartCrawler); they run once the transaction has committed. One that
+        cannot start is recorded, and the others go on: a job at its MaxConcurrentRuns gets a
+        FAILED job run, as in Glue; a running crawler refuses the crawl."""
         for action in actions:
             try:
                 if action.get("JobName"):
                     entry = self._start_job(conn, firing.trigger, action)
                 else:
-                    entry, launch = self._begin_crawl(firing.trigger, action["CrawlerName"])
-                    launches.append(launch)
+                    entry = self._start_crawl(firing.trigger, action["CrawlerName"])
             except (OperationTimeoutException, InternalServiceException) as exc:
                 if not firing.started:
                     raise  # nothing started yet: roll back, the next tick tries this fire again
@@ -722,7 +719,6 @@ class Scheduler:
         ]
         firing.error = "; ".join(errors) or None
         firing.status = "ERROR" if len(errors) == len(firing.started) else "RUNNING"
-        return launches
 
     def _start_job(self, conn: Any, trigger: str, action: Mapping[str, Any]) -> dict[str, Any]:
         """Start one job action as a standalone job run (its TriggerName: ``trigger``)."""
@@ -731,7 +727,7 @@ class Scheduler:
         try:
             entry["JobRunId"] = self.engine.start_job_run(
                 job, action.get("Arguments"), timeout=action.get("Timeout"),
-                executor=self.executor,
+                executor=self.executor, trigger_name=trigger,
             )  # fmt: skip
         except ConcurrentRunsExceededException as exc:
             entry["JobRunId"] = self._failed_job_run(conn, trigger, action)
@@ -742,50 +738,46 @@ class Scheduler:
             entry["ErrorMessage"] = f"{type(exc).__name__}: {exc.message}"
         entry["JobRunState"] = None
         if entry["JobRunId"] is not None:
-            conn.execute(
-                "UPDATE job_runs SET trigger_name=? WHERE id=?", (trigger, entry["JobRunId"])
-            )
-            row = conn.execute(
-                "SELECT state FROM job_runs WHERE id=?", (entry["JobRunId"],)
-            ).fetchone()
-            entry["JobRunState"] = row["state"]
+            row = self.engine.ledger.job_runs.get(entry["JobRunId"])
+            entry["JobRunState"] = row["state"] if row is not None else None
         return entry
 
     def _failed_job_run(self, conn: Any, trigger: str, action: Mapping[str, Any]) -> str:
         """Record the FAILED job run Glue records for a triggered run beyond the job's
         ExecutionProperty.MaxConcurrentRuns → its id."""
-        job = self.engine.definitions.job(action["JobName"], conn)
+        job = self.engine.definitions.job(action["JobName"])
         limit = job["ExecutionProperty"]["MaxConcurrentRuns"]
         run_id = new_job_run_id()
         message = (
             f"Job {job['Name']!r} exceeded its maximum allowed concurrent runs ({limit}); "
             "raise ExecutionProperty.MaxConcurrentRuns"
         )
-        _insert_job_run(
-            conn, run_id, job["Name"], None, None, None, trigger, 0, None, "FAILED",
-            _merge_arguments(job, action.get("Arguments") or {}),
-            action.get("Timeout") or job["Timeout"], error=message,
+        self.engine.ledger.job_runs.insert(
+            JobRunRow(
+                id=run_id, job_name=job["Name"], state=JobRunState.FAILED,
+                arguments=merge_arguments(job, action.get("Arguments")),
+                timeout=action.get("Timeout") or job["Timeout"], owner_token=None,
+                trigger_name=trigger, error=message,
+            )
         )  # fmt: skip
         return run_id
 
-    def _begin_crawl(self, trigger: str, crawler: str) -> tuple[dict[str, Any], Callable[[], Any]]:
-        """Record a crawl of ``crawler`` (RUNNING, owned by this process) → its entry and what
-        runs it after the commit; a running crawler refuses it (CrawlerRunningException)."""
-        service = self._crawler_service()
+    def _start_crawl(self, trigger: str, crawler: str) -> dict[str, Any]:
+        """Start a crawl of ``crawler`` (run once the fire's transaction has committed) → its
+        entry; a running crawler refuses it (CrawlerRunningException)."""
         entry: dict[str, Any] = {"CrawlerName": crawler, "CrawlId": None}
         try:
-            service.reap_orphans()  # a crawler left RUNNING by a dead process is READY again
-            crawl_id, spec = service.begin_crawl(
-                crawler, trigger_name=trigger, owner=current_owner()
+            entry["CrawlId"] = self.engine.start_crawl(
+                crawler, trigger_name=trigger, executor=self.executor
             )
         except (OperationTimeoutException, InternalServiceException):
             raise
         except GlueNbError as exc:
             entry["ErrorMessage"] = f"{type(exc).__name__}: {exc.message}"
             entry["State"] = None
-            return entry, lambda: None
-        entry.update(CrawlId=crawl_id, State="RUNNING")
-        return entry, lambda: service.launch(crawler, crawl_id, spec)
+            return entry
+        entry["State"] = "RUNNING"
+        return entry
 
     def _crawler_service(self) -> Any:
         if self._crawlers is None:
@@ -1006,7 +998,7 @@ class Scheduler:
                     self._stop_crawl(name, run_id)
                 else:
                     driver = self.engine.driver(run_id)
-                    assert driver is not None
+                    assert driver is not None and driver.workflow is not None
                     self.engine.stop_workflow_run(driver.workflow, run_id)
                 asked.append(run_id)
             except GlueNbError as exc:
@@ -1014,12 +1006,9 @@ class Scheduler:
         return asked
 
     def _stop_crawl(self, crawler: str, crawl_id: str) -> None:
-        with self.store.read() as conn:
-            row = conn.execute(
-                "SELECT current_crawl_id FROM crawlers WHERE name=?", (crawler,)
-            ).fetchone()
+        row = CrawlerDefinitions(self.store).get(crawler)
         if row is not None and row["current_crawl_id"] == crawl_id:
-            self._crawler_service().request_stop(crawler)
+            self.engine.stop_crawl(crawler)
 
     def wait_runs(self, timeout: float | None = None) -> bool:
         """Wait for the runs (and standalone job runs and crawls) this scheduler started; True

@@ -338,13 +338,17 @@ def _stop_leftover_runs() -> Iterator[None]:
     from glue_nb.engine import Engine
 
     for engine in list(Engine._instances.values()):
-        for driver in engine.active_drivers():
-            try:
-                engine.stop_workflow_run(driver.workflow, driver.run_id)
-            except Exception:
-                pass
-        for handle in list(engine._job_handles.values()):
-            handle.stop()
+        engine.stop_everything()
+
+
+def other_owner(store: Any, token: str = "someone-else") -> str:
+    """The owner token of a live process on another host (its heartbeat is fresh): work it
+    owns is left alone by every reader for a while."""
+    from glue_nb.store.ledger import Ledger
+
+    return Ledger(store).owners.claim(
+        {"host": "another-host", "pid": 1, "create_time": 1.0, "token": token}
+    )
 
 
 def gone(pid: int) -> bool:

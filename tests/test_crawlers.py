@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 
 from glue_nb.crawlers import CrawlerService
+from glue_nb.engine import Engine
+from glue_nb.engine.orphans import reap_orphans
 from glue_nb.exceptions import (
     AlreadyExistsException,
     CrawlerNotRunningException,
@@ -20,7 +22,9 @@ from glue_nb.exceptions import (
     InvalidInputException,
 )
 from glue_nb.jobs.crawler import execute_crawl
+from glue_nb.states import CrawlState
 from glue_nb.store import Store
+from glue_nb.store.ledger import Ledger
 
 
 @pytest.fixture
@@ -39,8 +43,15 @@ def s3(*paths: Path | str, **extra: Any) -> dict:
 
 
 def crawl_now(svc: CrawlerService, name: str) -> dict:
-    svc.start_crawler(Name=name)
-    return svc.wait_for_crawler(name, timeout=30)
+    """StartCrawler through the engine of this process, then wait for the crawl to end."""
+    engine = Engine.for_store(svc.store)
+    crawl_id = engine.start_crawl(name)
+    assert engine.wait(crawl_id, timeout=30)
+    return svc.get_crawler(Name=name)["Crawler"]
+
+
+def stop_requested(svc: CrawlerService, crawl_id: str) -> bool:
+    return svc.crawls.state(crawl_id) is not CrawlState.RUNNING
 
 
 # -- validation ---------------------------------------------------------------------------------
@@ -221,14 +232,17 @@ def test_missing_path_fails_and_writes_nothing(svc: CrawlerService, tmp_path: Pa
 def test_begin_crawl_is_exclusive_across_store_handles(svc: CrawlerService, tmp_path: Path) -> None:
     write(tmp_path / "d" / "a.csv", "a,b\n1,2\n3,4\n")
     svc.create_crawler(Name="c", Targets=s3(tmp_path / "d"), DatabaseName="lake")
+    from glue_nb.owner import current_owner
+
+    token = Ledger(svc.store).owners.claim(current_owner())  # this process drives it
     crawl_id, spec = svc.begin_crawl(
-        "c", workflow_name="wf", workflow_run_id="wr_1", node_id="wnode_1"
+        "c", owner_token=token, workflow_name="wf", workflow_run_id="wr_1", node_id="wnode_1"
     )
     other = CrawlerService(Store(tmp_path / "home"))  # a second connection, as another process has
     with pytest.raises(CrawlerRunningException):
         other.begin_crawl("c")
     with pytest.raises(CrawlerRunningException):
-        other.start_crawler(Name="c")
+        Engine.for_store(other.store).start_crawl("c")
     with pytest.raises(CrawlerRunningException):
         other.delete_crawler(Name="c")
     with pytest.raises(CrawlerRunningException):
@@ -261,15 +275,15 @@ def test_stop_cancels_and_writes_nothing(svc: CrawlerService, tmp_path: Path) ->
         write(tmp_path / "d" / f"{i}.csv", "a,b\n1,2\n3,4\n")
     svc.create_crawler(Name="c", Targets=s3(tmp_path / "d"), DatabaseName="lake")
     with pytest.raises(CrawlerNotRunningException):
-        svc.stop_crawler(Name="c")
+        svc.request_stop("c")
     crawl_id, spec = svc.begin_crawl("c")
-    assert svc.is_stop_requested(crawl_id) is False
-    svc.stop_crawler(Name="c")
+    assert stop_requested(svc, crawl_id) is False
+    assert svc.request_stop("c") == crawl_id
     assert svc.get_crawler(Name="c")["Crawler"]["State"] == "STOPPING"
     with pytest.raises(CrawlerStoppingException):
-        svc.stop_crawler(Name="c")
-    assert svc.is_stop_requested(crawl_id) is True
-    result = execute_crawl(spec, lambda: svc.is_stop_requested(crawl_id))
+        svc.request_stop("c")
+    assert stop_requested(svc, crawl_id) is True
+    result = execute_crawl(spec, lambda: stop_requested(svc, crawl_id))
     assert result["State"] == "CANCELLED"
     done = svc.finish_crawl(crawl_id, result)
     assert done["State"] == "CANCELLED"
@@ -392,21 +406,21 @@ def test_catalog_targets_recrawl_existing_tables(svc: CrawlerService, tmp_path: 
 
 
 def test_upsert_crawler_in_a_transaction(svc: CrawlerService, tmp_path: Path) -> None:
-    with svc.store.transaction() as conn:
+    with svc.store.transaction():
         svc.upsert_crawler(
-            {"Name": "u", "Targets": s3("rel"), "DatabaseName": "db"}, conn, base_dir=tmp_path
+            {"Name": "u", "Targets": s3("rel"), "DatabaseName": "db"}, base_dir=tmp_path
         )
     assert svc.get_crawler(Name="u")["Crawler"]["Targets"]["S3Targets"][0]["Path"] == os.path.join(
         tmp_path, "rel"
     )
-    with svc.store.transaction() as conn:
+    with svc.store.transaction():
         svc.upsert_crawler(
-            {"Name": "u", "Targets": s3("rel"), "DatabaseName": "db"}, conn, base_dir=tmp_path
+            {"Name": "u", "Targets": s3("rel"), "DatabaseName": "db"}, base_dir=tmp_path
         )
     assert svc.get_crawler(Name="u")["Crawler"]["Version"] == 1  # unchanged definition
-    with svc.store.transaction() as conn:
+    with svc.store.transaction():
         svc.upsert_crawler(
-            {"Name": "u", "Targets": s3("rel"), "DatabaseName": "db2"}, conn, base_dir=tmp_path
+            {"Name": "u", "Targets": s3("rel"), "DatabaseName": "db2"}, base_dir=tmp_path
         )
     assert svc.get_crawler(Name="u")["Crawler"]["Version"] == 2
 
@@ -455,8 +469,11 @@ def test_a_standalone_crawl_whose_process_died_is_cancelled(
     write(tmp_path / "data" / "t" / "a.csv", "x,y\n1,2\n")
     svc.create_crawler(Name="c", Role="r", DatabaseName="db", Targets=s3(tmp_path / "data"))
     owner = _dead_owner()
-    crawl_id, _spec = svc.begin_crawl("c", owner=owner)  # then its process "died" mid-crawl
-    assert svc.reap_orphans() == [crawl_id]
+    ledger = Ledger(svc.store)
+    token = ledger.owners.claim(owner)
+    crawl_id, _spec = svc.begin_crawl("c", owner_token=token)  # then its process "died"
+    reap_orphans(ledger)
+    assert svc.get_crawl(crawl_id)["State"] == "CANCELLED"
     crawler = svc.get_crawler(Name="c")["Crawler"]
     assert crawler["State"] == "READY"
     assert crawler["LastCrawl"]["Status"] == "CANCELLED"
@@ -474,16 +491,21 @@ def test_crawls_of_live_owners_are_left_alone(svc: CrawlerService, tmp_path: Pat
     write(tmp_path / "data" / "t" / "a.csv", "x,y\n1,2\n")
     for name in ("mine", "remote", "stale"):
         svc.create_crawler(Name=name, Role="r", DatabaseName="db", Targets=s3(tmp_path / "data"))
-    elsewhere = {"host": "another-host", "pid": 1, "create_time": 1.0, "token": "x"}
-    svc.begin_crawl("mine", owner=current_owner())
-    remote, _ = svc.begin_crawl("remote", owner=elsewhere)  # fresh heartbeat: alive
-    stale, _ = svc.begin_crawl("stale", owner=elsewhere)
+    ledger = Ledger(svc.store)
+    mine = ledger.owners.claim(current_owner())
+    fresh = ledger.owners.claim({"host": "another-host", "pid": 1, "create_time": 1.0,
+                                 "token": "fresh"})  # fmt: skip
+    old = ledger.owners.claim({"host": "another-host", "pid": 2, "create_time": 1.0,
+                               "token": "old"})  # fmt: skip
+    svc.begin_crawl("mine", owner_token=mine)
+    remote, _ = svc.begin_crawl("remote", owner_token=fresh)  # fresh heartbeat: alive
+    stale, _ = svc.begin_crawl("stale", owner_token=old)
     with svc.store.transaction() as conn:
         conn.execute(
-            "UPDATE crawls SET heartbeat_on = ? WHERE crawl_id = ?",
-            (now() - STALE_AFTER - 1, stale),
+            "UPDATE owners SET heartbeat_on = ? WHERE token = 'old'", (now() - STALE_AFTER - 1,)
         )
-    assert svc.reap_orphans() == [stale]
+    reap_orphans(ledger)
+    assert svc.get_crawl(stale)["State"] == "CANCELLED"
     states = {c["Name"]: c["State"] for c in svc.get_crawlers()["Crawlers"]}
     assert states == {"mine": "RUNNING", "remote": "RUNNING", "stale": "READY"}
     assert svc.get_crawl(remote)["State"] == "RUNNING"

@@ -322,7 +322,7 @@ def test_an_older_store_is_migrated(tmp_path: Path) -> None:
     """A store written by an older release (schema version 1) opens and keeps its data."""
     from importlib import resources
 
-    from glue_nb import store as store_module
+    from glue_nb.store import db as store_module
 
     home = tmp_path / "old"
     home.mkdir()
@@ -346,7 +346,6 @@ def test_an_older_store_is_migrated(tmp_path: Path) -> None:
     store = Store(home)
     assert store.schema_version == store_module.SCHEMA_VERSION
     assert Definitions(store).workflow("kept")["Name"] == "kept"
-    from glue_nb.runs import fired_triggers
+    from glue_nb.store.ledger import Ledger
 
-    with store.read() as conn:
-        assert fired_triggers(conn, "wr_old") == {"start": 1.5, "then": 2.5}
+    assert Ledger(store).runs.fired("wr_old") == {"start": 1.5, "then": 2.5}

@@ -671,22 +671,23 @@ def test_a_failed_attempt_and_its_retry_are_committed_together(
     live view would draw its branch as "will never run" for a moment)."""
     import sqlite3
 
-    from glue_nb import engine
+    from glue_nb.store.job_runs import JobRuns
 
     make_workflow(client, "w", {"a": {"MaxRetries": 1}}, start=["a"])
     seen_outside: list[list[tuple[int, str]]] = []
-    record = engine._record_result
+    finish = JobRuns.finish
 
-    def record_and_look(store: Any, result: Any, run_id: Any) -> None:
-        record(store, result, run_id)
-        other = sqlite3.connect(store.path)  # what any other reader sees at this moment
+    def finish_and_look(self: JobRuns, job_run_id: str, *args: Any, **kwargs: Any) -> Any:
+        old = finish(self, job_run_id, *args, **kwargs)
+        other = sqlite3.connect(self.store.path)  # what any other reader sees at this moment
         try:
             rows = other.execute("SELECT attempt, state FROM job_runs ORDER BY attempt")
             seen_outside.append(list(rows))
         finally:
             other.close()
+        return old
 
-    monkeypatch.setattr(engine, "_record_result", record_and_look)
+    monkeypatch.setattr(JobRuns, "finish", finish_and_look)
     executor = InstantExecutor({"a": "FAILED"})
     run = wait_run(client, "w", client.start_workflow_run(Name="w", Executor=executor)["RunId"])
     assert [jr["JobRunState"] for jr in job_runs(run)["a"]] == ["FAILED", "FAILED"]

@@ -241,7 +241,7 @@ def test_standalone_job_runs_stop_from_any_process(
 ) -> None:
     """BatchStopJobRun of a job run outside any workflow works whichever process runs it; the
     owner keeps the job run's heartbeat fresh meanwhile."""
-    from glue_nb import engine
+    from glue_nb.engine import supervisor
 
     client.create_job(Name="solo", Command={"Name": "notebook", "ScriptLocation": JOB_NB})
 
@@ -263,15 +263,19 @@ def test_standalone_job_runs_stop_from_any_process(
         owner.wait()
 
     # owned by this process, stopped from another one
-    monkeypatch.setattr(engine, "HEARTBEAT_EVERY", 0.2)
+    monkeypatch.setattr(supervisor, "HEARTBEAT_EVERY", 0.2)
     mine = client.start_job_run(JobName="solo", Arguments={"--sleep": "60"})["JobRunId"]
     wait_for(lambda: state(mine) == "RUNNING")
 
-    def heartbeat() -> float:
+    def heartbeat() -> float:  # the heartbeat of the process that owns the job run
         with client.store.read() as conn:
-            return conn.execute("SELECT heartbeat_on FROM job_runs WHERE id=?", (mine,)).fetchone()[
-                0
-            ]
+            return float(
+                conn.execute(
+                    "SELECT o.heartbeat_on FROM owners AS o JOIN job_runs AS j "
+                    "ON j.owner_token = o.token WHERE j.id=?",
+                    (mine,),
+                ).fetchone()[0]
+            )
 
     first = heartbeat()
     wait_for(lambda: heartbeat() > first, 10, "a fresher heartbeat")
@@ -284,17 +288,21 @@ def test_standalone_job_runs_stop_from_any_process(
 
 def test_standalone_job_runs_of_other_hosts_live_by_their_heartbeat(client: GlueClient) -> None:
     from glue_nb.owner import STALE_AFTER
-    from glue_nb.store import dumps
     from glue_nb.timeutil import now
 
     client.create_job(Name="solo", Command={"Name": "notebook", "ScriptLocation": JOB_NB})
-    elsewhere = dumps({"host": "another-host", "pid": 1, "create_time": 1.0, "token": "x"})
     with client.store.transaction() as conn:
         for run_id, beat in (("jr_fresh", now() - 5), ("jr_stale", now() - STALE_AFTER - 1)):
+            token = f"owner-of-{run_id}"  # a process on another host, heartbeat `beat`
             conn.execute(
-                "INSERT INTO job_runs(id, job_name, state, started_on, last_modified_on, owner, "
-                "heartbeat_on) VALUES (?, 'solo', 'RUNNING', ?, ?, ?, ?)",
-                (run_id, beat, beat, elsewhere, beat),
+                "INSERT INTO owners(token, host, pid, create_time, started_on, heartbeat_on) "
+                "VALUES (?, 'another-host', 1, 1.0, ?, ?)",
+                (token, beat, beat),
+            )
+            conn.execute(
+                "INSERT INTO job_runs(id, job_name, state, started_on, last_modified_on, "
+                "owner_token) VALUES (?, 'solo', 'RUNNING', ?, ?, ?)",
+                (run_id, beat, beat, token),
             )
     client.engine.reap_orphans()
     runs = {r["Id"]: r for r in client.get_job_runs(JobName="solo")["JobRuns"]}

@@ -1,0 +1,96 @@
+"""Crawler definitions: the ``crawlers`` table's definition columns (its run state is the
+ledger's, :mod:`glue_nb.store.crawls`), and the catalog snapshot a crawl starts from."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from glue_nb.store.db import Store, dumps, loads
+from glue_nb.timeutil import now
+
+__all__ = ["CrawlerDefinitions"]
+
+
+class CrawlerDefinitions:
+    """Reads and writes of crawler definitions. Writes join the caller's transaction."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def get(self, name: str) -> sqlite3.Row | None:
+        with self.store.read() as conn:
+            row: sqlite3.Row | None = conn.execute(
+                "SELECT * FROM crawlers WHERE name=?", (name,)
+            ).fetchone()
+            return row
+
+    def names(self) -> list[str]:
+        with self.store.read() as conn:
+            return [str(r[0]) for r in conn.execute("SELECT name FROM crawlers ORDER BY name")]
+
+    def page(self, after: str, limit: int | None = None) -> list[sqlite3.Row]:
+        """Crawlers by name, those after ``after``."""
+        with self.store.read() as conn:
+            return conn.execute(
+                "SELECT * FROM crawlers WHERE name > ? ORDER BY name LIMIT ?",
+                (after, -1 if limit is None else limit),
+            ).fetchall()
+
+    def insert(self, body: Mapping[str, Any]) -> None:
+        t = now()
+        with self.store.transaction() as conn:
+            conn.execute(
+                "INSERT INTO crawlers (name, body, state, created_on, last_updated, version) "
+                "VALUES (?, ?, 'READY', ?, ?, 1)",
+                (body["Name"], dumps(dict(body)), t, t),
+            )
+
+    def replace(self, body: Mapping[str, Any]) -> None:
+        """A new definition (its Version + 1)."""
+        with self.store.transaction() as conn:
+            conn.execute(
+                "UPDATE crawlers SET body=?, last_updated=?, version=version + 1 WHERE name=?",
+                (dumps(dict(body)), now(), body["Name"]),
+            )
+
+    def delete(self, name: str) -> None:
+        """Delete a crawler and its incremental state (its crawl history stays)."""
+        with self.store.transaction() as conn:
+            conn.execute("DELETE FROM crawlers WHERE name=?", (name,))
+            conn.execute("DELETE FROM crawler_folders WHERE crawler_name=?", (name,))
+
+    def started_on(self, crawl_id: str) -> float | None:
+        with self.store.read() as conn:
+            row = conn.execute(
+                "SELECT started_on FROM crawls WHERE crawl_id=?", (crawl_id,)
+            ).fetchone()
+        return None if row is None else float(row[0])
+
+    def catalog_snapshot(
+        self, databases: Iterable[str], tables: Iterable[tuple[str, str]]
+    ) -> tuple[list[dict[str, Any]], dict[tuple[str, str], str | None]]:
+        """What a crawl needs of the catalog: every table of ``databases`` (name, storage,
+        partition keys, parameters) and the location of each ``(database, table)`` asked."""
+        out: list[dict[str, Any]] = []
+        locations: dict[tuple[str, str], str | None] = {}
+        with self.store.read() as conn:
+            for db, table in tables:
+                row = conn.execute(
+                    "SELECT location FROM tables WHERE database_name=? AND name=?", (db, table)
+                ).fetchone()
+                locations[(db, table)] = row["location"] if row else None
+            for db in sorted(set(databases)):
+                for row in conn.execute("SELECT body FROM tables WHERE database_name=?", (db,)):
+                    body = loads(row["body"])
+                    out.append(
+                        {
+                            "DatabaseName": db,
+                            "Name": body["Name"],
+                            "StorageDescriptor": body.get("StorageDescriptor") or {},
+                            "PartitionKeys": body.get("PartitionKeys") or [],
+                            "Parameters": body.get("Parameters") or {},
+                        }
+                    )
+        return out, locations
