@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from glue_nb.owner import HEARTBEAT_EVERY
 from glue_nb.states import WorkflowRunState
+from glue_nb.store import StoreDamagedError
 
 if TYPE_CHECKING:
     from glue_nb.engine.facade import Engine
@@ -81,6 +82,11 @@ class Supervisor:
                                 if not engine.busy:
                                     self._thread = None
                                     return
+                except StoreDamagedError as exc:  # nothing more can be recorded here
+                    log.error("glue-nb supervisor stops: %s", exc.message)
+                    with self._lock:
+                        self._thread = None
+                    return
                 except Exception:  # a store hiccup must not kill it: the next round retries
                     log.exception("glue-nb supervisor round failed")
         finally:
