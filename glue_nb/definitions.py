@@ -20,8 +20,11 @@ from glue_nb.exceptions import (
 )
 from glue_nb.graph import DesignGraph, check_design, design_graph
 from glue_nb.model import check_name, job_body, trigger_body, workflow_body
-from glue_nb.store import Store, dumps, loads
-from glue_nb.timeutil import now, to_datetime
+from glue_nb.states import TriggerState
+from glue_nb.store import Store, loads
+from glue_nb.store.crawlers import CrawlerDefinitions
+from glue_nb.store.definitions import Jobs, Triggers, Workflows
+from glue_nb.timeutil import to_datetime
 
 __all__ = ["Definitions", "paginate"]
 
@@ -66,66 +69,45 @@ class Definitions:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.workflow_rows = Workflows(store)
+        self.job_rows = Jobs(store)
+        self.trigger_rows = Triggers(store)
 
     # -- workflows ---------------------------------------------------------------------------
     def create_workflow(self, request: Mapping[str, Any]) -> str:
         body = workflow_body(request)
-        with self.store.transaction() as conn:
-            if self._row(conn, "workflows", body["Name"]) is not None:
+        with self.store.transaction():
+            if self.workflow_rows.get(body["Name"]) is not None:
                 raise AlreadyExistsException(f"workflow {body['Name']!r} already exists")
-            t = now()
-            conn.execute(
-                "INSERT INTO workflows(name, body, created_on, last_modified_on) VALUES (?,?,?,?)",
-                (body["Name"], dumps(body), t, t),
-            )
-        return body["Name"]
+            self.workflow_rows.insert(body)
+        return str(body["Name"])
 
     def update_workflow(self, request: Mapping[str, Any]) -> str:
         name = check_name("Workflow", request.get("Name"))
-        with self.store.transaction() as conn:
-            row = self._require(conn, "workflows", name, "workflow")
+        with self.store.transaction():
+            row = self._require(self.workflow_rows, name, "workflow")
             merged = {**loads(row["body"]), **{k: v for k, v in request.items() if v is not None}}
             if "MaxConcurrentRuns" in request and request["MaxConcurrentRuns"] is None:
                 merged.pop("MaxConcurrentRuns", None)
-            body = workflow_body(merged)
-            conn.execute(
-                "UPDATE workflows SET body=?, last_modified_on=? WHERE name=?",
-                (dumps(body), now(), name),
-            )
+            self.workflow_rows.replace(workflow_body(merged))
         return name
 
     def delete_workflow(self, name: str) -> str:
         """Delete a workflow and its triggers (jobs and crawlers stay); absent is not an error."""
         check_name("Workflow", name)
-        with self.store.transaction() as conn:
-            conn.execute("DELETE FROM triggers WHERE workflow_name=?", (name,))
-            conn.execute("DELETE FROM workflows WHERE name=?", (name,))
+        self.workflow_rows.delete(name)
         return name
 
     def workflow(self, name: str) -> dict[str, Any]:
         """The stored Workflow dict with CreatedOn/LastModifiedOn (EntityNotFound if absent)."""
-        with self.store.read() as conn:
-            row = self._require(conn, "workflows", name, "workflow")
-        body = loads(row["body"])
-        body["CreatedOn"] = to_datetime(row["created_on"])
-        body["LastModifiedOn"] = to_datetime(row["last_modified_on"])
-        return body
+        return _with_times(self._require(self.workflow_rows, name, "workflow"))
 
     def workflow_names(self) -> list[str]:
-        with self.store.read() as conn:
-            return [r[0] for r in conn.execute("SELECT name FROM workflows ORDER BY name")]
+        return self.workflow_rows.names()
 
-    def workflow_triggers(self, name: str, conn: sqlite3.Connection | None = None) -> list[dict]:
-        def fetch(c: sqlite3.Connection) -> list[dict]:
-            rows = c.execute(
-                "SELECT body, state FROM triggers WHERE workflow_name=? ORDER BY rowid", (name,)
-            )
-            return [{**loads(r["body"]), "State": r["state"]} for r in rows]
-
-        if conn is not None:
-            return fetch(conn)
-        with self.store.read() as c:
-            return fetch(c)
+    def workflow_triggers(self, name: str) -> list[dict]:
+        """A workflow's triggers, in creation order."""
+        return self.trigger_rows.of_workflow(name)
 
     def graph(self, name: str) -> DesignGraph:
         """The design graph from the workflow's current triggers."""
@@ -134,56 +116,31 @@ class Definitions:
     # -- jobs --------------------------------------------------------------------------------
     def create_job(self, request: Mapping[str, Any], base_dir: str | None = None) -> str:
         body = job_body(request, base_dir=base_dir)
-        with self.store.transaction() as conn:
-            if self._row(conn, "jobs", body["Name"]) is not None:
+        with self.store.transaction():
+            if self.job_rows.get(body["Name"]) is not None:
                 raise AlreadyExistsException(f"job {body['Name']!r} already exists")
-            self._put_job(conn, body, created=True)
-        return body["Name"]
+            self.job_rows.insert(body)
+        return str(body["Name"])
 
     def update_job(self, name: str, update: Mapping[str, Any], base_dir: str | None = None) -> str:
         """Glue's UpdateJob: the JobUpdate replaces the whole definition."""
         check_name("Job", name)
         body = job_body({**update, "Name": name}, base_dir=base_dir)
-        with self.store.transaction() as conn:
-            self._require(conn, "jobs", name, "job")
-            self._put_job(conn, body, created=False)
+        with self.store.transaction():
+            self._require(self.job_rows, name, "job")
+            self.job_rows.replace(body)
         return name
-
-    def _put_job(self, conn: sqlite3.Connection, body: dict, created: bool) -> None:
-        t = now()
-        if created:
-            conn.execute(
-                "INSERT INTO jobs(name, body, created_on, last_modified_on) VALUES (?,?,?,?)",
-                (body["Name"], dumps(body), t, t),
-            )
-        else:
-            conn.execute(
-                "UPDATE jobs SET body=?, last_modified_on=? WHERE name=?",
-                (dumps(body), t, body["Name"]),
-            )
 
     def delete_job(self, name: str) -> str:
         check_name("Job", name)
-        with self.store.transaction() as conn:
-            conn.execute("DELETE FROM jobs WHERE name=?", (name,))
+        self.job_rows.delete(name)
         return name
 
-    def job(self, name: str, conn: sqlite3.Connection | None = None) -> dict[str, Any]:
-        def fetch(c: sqlite3.Connection) -> dict[str, Any]:
-            row = self._require(c, "jobs", name, "job")
-            body = loads(row["body"])
-            body["CreatedOn"] = to_datetime(row["created_on"])
-            body["LastModifiedOn"] = to_datetime(row["last_modified_on"])
-            return body
-
-        if conn is not None:
-            return fetch(conn)
-        with self.store.read() as c:
-            return fetch(c)
+    def job(self, name: str) -> dict[str, Any]:
+        return _with_times(self._require(self.job_rows, name, "job"))
 
     def job_names(self) -> list[str]:
-        with self.store.read() as conn:
-            return [r[0] for r in conn.execute("SELECT name FROM jobs ORDER BY name")]
+        return self.job_rows.names()
 
     # -- triggers ----------------------------------------------------------------------------
     def create_trigger(self, request: Mapping[str, Any]) -> str:
@@ -191,14 +148,15 @@ class Definitions:
         body = trigger_body({k: v for k, v in request.items() if k != "StartOnCreation"})
         if request.get("StartOnCreation") and body["Type"] == "ON_DEMAND":
             trigger_body(request)  # raises Glue's message
-        state = "ACTIVATED" if start and body["Type"] in ("SCHEDULED", "CONDITIONAL") else "CREATED"
-        with self.store.transaction() as conn:
-            if self._row(conn, "triggers", body["Name"]) is not None:
+        activate = start and body["Type"] in ("SCHEDULED", "CONDITIONAL")
+        state = TriggerState.ACTIVATED if activate else TriggerState.CREATED
+        with self.store.transaction():
+            if self.trigger_rows.get(body["Name"]) is not None:
                 raise AlreadyExistsException(f"trigger {body['Name']!r} already exists")
-            self._check_trigger(conn, body)
-            activated = activation_time() if state == "ACTIVATED" else None
-            self._insert_trigger(conn, body, state, activated)
-        return body["Name"]
+            self._check_trigger(body)
+            activated = activation_time() if activate else None
+            self.trigger_rows.insert(body, state, activated)
+        return str(body["Name"])
 
     def update_trigger(self, name: str, update: Mapping[str, Any]) -> dict[str, Any]:
         """Glue's UpdateTrigger: Type and WorkflowName cannot change."""
@@ -209,74 +167,51 @@ class Definitions:
                     f"Trigger {name!r}: {fixed} cannot be changed by UpdateTrigger "
                     "(delete and re-create the trigger)"
                 )
-        with self.store.transaction() as conn:
-            row = self._require(conn, "triggers", name, "trigger")
+        with self.store.transaction():
+            row = self._require(self.trigger_rows, name, "trigger")
             current = loads(row["body"])
             merged = {**current, **{k: v for k, v in update.items() if v is not None}, "Name": name}
             body = trigger_body(merged)
-            self._check_trigger(conn, body)
-            conn.execute("UPDATE triggers SET body=? WHERE name=?", (dumps(body), name))
+            self._check_trigger(body)
+            self.trigger_rows.replace_body(body)
             return {**body, "State": row["state"]}
 
     def delete_trigger(self, name: str) -> str:
         check_name("Trigger", name)
-        with self.store.transaction() as conn:
-            conn.execute("DELETE FROM triggers WHERE name=?", (name,))
+        self.trigger_rows.delete(name)
         return name
 
     def trigger(self, name: str) -> dict[str, Any]:
-        with self.store.read() as conn:
-            row = self._require(conn, "triggers", name, "trigger")
+        row = self._require(self.trigger_rows, name, "trigger")
         return {**loads(row["body"]), "State": row["state"]}
 
     def triggers(self, dependent_job: str | None = None) -> list[dict[str, Any]]:
-        with self.store.read() as conn:
-            rows = conn.execute("SELECT body, state FROM triggers ORDER BY name").fetchall()
-        out = [{**loads(r["body"]), "State": r["state"]} for r in rows]
+        out = self.trigger_rows.all()
         if dependent_job is not None:
             out = [t for t in out if any(a.get("JobName") == dependent_job for a in t["Actions"])]
         return out
 
     def set_trigger_state(self, name: str, state: str) -> dict[str, Any]:
-        """Set a trigger's State. Entering ACTIVATED records the activation time
-        (``activated_on``; an ACTIVATED trigger keeps its own); leaving it clears it."""
-        with self.store.transaction() as conn:
-            row = self._require(conn, "triggers", name, "trigger")
-            if state != "ACTIVATED":
+        """Set a trigger's State (checked by its transition table). Entering ACTIVATED records
+        the activation time (``activated_on``; an ACTIVATED trigger keeps its own); leaving it
+        clears it."""
+        new = TriggerState(state)
+        with self.store.transaction():
+            row = self._require(self.trigger_rows, name, "trigger")
+            if new is not TriggerState.ACTIVATED:
                 activated = None
-            elif row["state"] == "ACTIVATED":
+            elif row["state"] == TriggerState.ACTIVATED:
                 activated = row["activated_on"]
             else:
                 activated = activation_time()
-            conn.execute(
-                "UPDATE triggers SET state=?, activated_on=? WHERE name=?",
-                (state, activated, name),
-            )
-        return {**loads(row["body"]), "State": state}
+            self.trigger_rows.set_state(name, new, activated)
+        return {**loads(row["body"]), "State": new.value}
 
-    def _insert_trigger(
-        self, conn: sqlite3.Connection, body: dict, state: str, activated_on: float | None
-    ) -> None:
-        conn.execute(
-            "INSERT INTO triggers(name, workflow_name, type, state, body, activated_on) "
-            "VALUES (?,?,?,?,?,?)",
-            (
-                body["Name"],
-                body.get("WorkflowName"),
-                body["Type"],
-                state,
-                dumps(body),
-                activated_on,
-            ),
-        )
-
-    def _check_trigger(
-        self, conn: sqlite3.Connection, body: dict, pending: Mapping[str, set[str]] | None = None
-    ) -> None:
+    def _check_trigger(self, body: dict, pending: Mapping[str, set[str]] | None = None) -> None:
         """Referenced entities exist; the trigger's workflow stays valid with it."""
         pending = pending or {}
-        jobs = self._names(conn, "jobs") | pending.get("jobs", set())
-        crawlers = self._names(conn, "crawlers") | pending.get("crawlers", set())
+        jobs = set(self.job_rows.names()) | pending.get("jobs", set())
+        crawlers = set(CrawlerDefinitions(self.store).names()) | pending.get("crawlers", set())
         refs = [*body["Actions"], *(body.get("Predicate") or {}).get("Conditions", [])]
         for ref in refs:
             if ref.get("JobName") and ref["JobName"] not in jobs:
@@ -292,12 +227,13 @@ class Definitions:
         workflow = body.get("WorkflowName")
         if workflow is None:
             return
-        if workflow not in (self._names(conn, "workflows") | pending.get("workflows", set())):
+        workflows = set(self.workflow_rows.names())
+        if workflow not in (workflows | pending.get("workflows", set())):
             raise EntityNotFoundException(
                 f"Trigger {body['Name']!r} names workflow {workflow!r}, which does not exist "
-                f"(known workflows: {_known(self._names(conn, 'workflows'))})"
+                f"(known workflows: {_known(workflows)})"
             )
-        others = [t for t in self.workflow_triggers(workflow, conn) if t["Name"] != body["Name"]]
+        others = [t for t in self.workflow_triggers(workflow) if t["Name"] != body["Name"]]
         check_design(design_graph(workflow, [*others, body]))
 
     # -- whole workflows (fluent API) --------------------------------------------------------
@@ -329,9 +265,9 @@ class Definitions:
             trig_bodies.append(body)
             activate = request.get("StartOnCreation", body["Type"] == "CONDITIONAL")
             states[body["Name"]] = (
-                "ACTIVATED"
+                TriggerState.ACTIVATED
                 if activate and body["Type"] in ("SCHEDULED", "CONDITIONAL")
-                else "CREATED"
+                else TriggerState.CREATED
             )
         for kind, items in (("job", job_bodies), ("trigger", trig_bodies)):
             counts = Counter(b["Name"] for b in items)
@@ -352,73 +288,59 @@ class Definitions:
             "crawlers": {c["Name"] for c in crawlers},
             "workflows": {wf["Name"]},
         }
-        with self.store.transaction() as conn:
+        with self.store.transaction():
             # a trigger ACTIVATED before and after keeps its activation time
             kept_activation: dict[str, float | None] = {}
             for body in trig_bodies:
-                row = self._row(conn, "triggers", body["Name"])
+                row = self.trigger_rows.get(body["Name"])
                 if row is not None and row["workflow_name"] != wf["Name"]:
                     raise AlreadyExistsException(
                         f"trigger {body['Name']!r} already exists in workflow "
                         f"{row['workflow_name']!r}; trigger names are global, choose another"
                     )
-                if row is not None and row["state"] == "ACTIVATED":
+                if row is not None and row["state"] == TriggerState.ACTIVATED:
                     kept_activation[body["Name"]] = row["activated_on"]
-                self._check_refs_only(conn, body, pending)
-            t = now()
-            existing = self._row(conn, "workflows", wf["Name"])
+                self._check_trigger({**body, "WorkflowName": None}, pending)
+            existing = self.workflow_rows.get(wf["Name"])
             if existing is None:
-                conn.execute(
-                    "INSERT INTO workflows(name, body, created_on, last_modified_on) "
-                    "VALUES (?,?,?,?)",
-                    (wf["Name"], dumps(wf), t, t),
-                )
+                self.workflow_rows.insert(wf)
             else:
                 kept = loads(existing["body"]).get("BlueprintDetails")
                 if kept and "BlueprintDetails" not in wf:
                     wf["BlueprintDetails"] = kept  # a redeploy keeps the blueprint link
-                conn.execute(
-                    "UPDATE workflows SET body=?, last_modified_on=? WHERE name=?",
-                    (dumps(wf), t, wf["Name"]),
-                )
+                self.workflow_rows.replace(wf)
             for body in job_bodies:
-                self._put_job(conn, body, created=self._row(conn, "jobs", body["Name"]) is None)
+                if self.job_rows.get(body["Name"]) is None:
+                    self.job_rows.insert(body)
+                else:
+                    self.job_rows.replace(body)
             if crawler_service is not None:
                 for crawler in crawlers:
                     crawler_service.upsert_crawler(crawler)
-            conn.execute("DELETE FROM triggers WHERE workflow_name=?", (wf["Name"],))
+            self.trigger_rows.delete_of_workflow(wf["Name"])
             for body in trig_bodies:
                 state = states[body["Name"]]
-                if state != "ACTIVATED":
+                if state is not TriggerState.ACTIVATED:
                     activated = None
                 elif body["Name"] in kept_activation:
                     activated = kept_activation[body["Name"]]
                 else:
                     activated = activation_time()
-                self._insert_trigger(conn, body, state, activated)
+                self.trigger_rows.insert(body, state, activated)
         return graph
-
-    def _check_refs_only(
-        self, conn: sqlite3.Connection, body: dict, pending: Mapping[str, set[str]]
-    ) -> None:
-        self._check_trigger(conn, {**body, "WorkflowName": None}, pending)
 
     # -- helpers -----------------------------------------------------------------------------
     @staticmethod
-    def _row(conn: sqlite3.Connection, table: str, name: str) -> sqlite3.Row | None:
-        return conn.execute(f"SELECT * FROM {table} WHERE name=?", (name,)).fetchone()
-
-    def _require(self, conn: sqlite3.Connection, table: str, name: str, kind: str) -> sqlite3.Row:
-        row = self._row(conn, table, name)
+    def _require(table: Any, name: str, kind: str) -> sqlite3.Row:
+        row: sqlite3.Row | None = table.get(name)
         if row is None:
-            raise EntityNotFoundException(
-                f"{kind} {name!r} not found (known: {_known(self._names(conn, table))})"
-            )
+            names = table.names() if hasattr(table, "names") else [t["Name"] for t in table.all()]
+            raise EntityNotFoundException(f"{kind} {name!r} not found (known: {_known(names)})")
         return row
 
-    @staticmethod
-    def _names(conn: sqlite3.Connection, table: str) -> set[str]:
-        try:
-            return {r[0] for r in conn.execute(f"SELECT name FROM {table}")}
-        except sqlite3.OperationalError:  # table not created by this store's schema
-            return set()
+
+def _with_times(row: sqlite3.Row) -> dict[str, Any]:
+    body: dict[str, Any] = loads(row["body"])
+    body["CreatedOn"] = to_datetime(row["created_on"])
+    body["LastModifiedOn"] = to_datetime(row["last_modified_on"])
+    return body
