@@ -669,17 +669,14 @@ class CrawlerService:
             summary: dict[str, Any] = {}
             if state == "SUCCEEDED" and row is not None:
                 body = loads(row["body"])
-                conn.execute("SAVEPOINT crawl_apply")
                 try:
-                    summary = self.catalog.apply_crawl(body, result, conn)
-                    self.crawls.record_folders(
-                        name, result.get("CrawledFolders") or (),
-                        incremental=bool(result.get("Incremental")),
-                    )  # fmt: skip
-                    conn.execute("RELEASE crawl_apply")
+                    with self.store.savepoint("crawl_apply"):
+                        summary = self.catalog.apply_crawl(body, result, conn)
+                        self.crawls.record_folders(
+                            name, result.get("CrawledFolders") or (),
+                            incremental=bool(result.get("Incremental")),
+                        )  # fmt: skip
                 except Exception as exc:
-                    conn.execute("ROLLBACK TO crawl_apply")
-                    conn.execute("RELEASE crawl_apply")
                     log.exception("applying crawl %s failed", crawl_id)
                     state = "FAILED"
                     error = (

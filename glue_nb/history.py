@@ -2,8 +2,9 @@
 
 Columns are typed: states are categoricals (every Glue state a category, so frames concatenate and
 group cleanly), times are tz-aware UTC datetimes, durations are timedeltas, names are categoricals,
-``arguments`` and ``run_properties`` hold dicts. :func:`job_runs` reads the store with plain SQL
-(100,000 job runs in well under a second); the one-liners below answer the usual questions:
+``arguments`` and ``run_properties`` hold dicts. :func:`job_runs` reads the store in one query
+(:mod:`glue_nb.store.history`; 100,000 job runs in about a second); the one-liners below
+answer the usual questions:
 
     df = history.job_runs(workflow="month-close")
     history.failure_rate(df)            # per job: runs, failures, failure rate
@@ -20,6 +21,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from glue_nb.states import CRAWL_STATES, JOB_RUN_STATES, WORKFLOW_RUN_STATES
+from glue_nb.store.history import read_history
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -163,56 +165,13 @@ def job_runs(
     """
 
     store = _client(client).store
-    where: list[str] = []
-    params: list[Any] = []
-    if workflow is not None:
-        where.append("workflow_name = ?")
-        params.append(workflow)
-    if run_id is not None:
-        where.append("workflow_run_id = ?")
-        params.append(run_id)
-    start, end = _epoch(since), _epoch(until)
-    if start is not None:
-        where.append("started_on >= ?")
-        params.append(start)
-    if end is not None:
-        where.append("started_on < ?")
-        params.append(end)
     jobs = [job] if isinstance(job, str) else list(job) if job is not None else None
-    clause = (" WHERE " + " AND ".join(where)) if where else ""
-    job_clause = clause
-    job_params = list(params)
-    if jobs is not None:
-        job_clause += (
-            " AND " if where else " WHERE "
-        ) + f"job_name IN ({','.join('?' * len(jobs))})"
-        job_params.extend(jobs)
+    found = read_history(
+        store, workflow=workflow, run_id=run_id, since=_epoch(since), until=_epoch(until),
+        names=jobs, crawls=crawls,
+    )  # fmt: skip
+    rows, crawl_rows, properties = found.job_runs, found.crawls, found.properties
     cols = _empty_columns()
-    with store.read() as conn:
-        cur = conn.cursor()
-        cur.row_factory = None  # plain tuples: much faster than sqlite3.Row for 100k rows
-        rows = cur.execute(
-            "SELECT workflow_name, workflow_run_id, job_name, attempt, state, started_on, "
-            "completed_on, trigger_name, error_message, arguments, output_location, id, "
-            f"previous_run_id, node_id FROM job_runs{job_clause}",
-            job_params,
-        ).fetchall()
-        crawl_rows: list[tuple[Any, ...]] = []
-        if crawls:
-            crawl_clause, crawl_params = clause, list(params)
-            if jobs is not None:
-                crawl_clause += (" AND " if where else " WHERE ") + (
-                    f"crawler_name IN ({','.join('?' * len(jobs))})"
-                )
-                crawl_params.extend(jobs)
-            crawl_rows = cur.execute(
-                "SELECT workflow_name, workflow_run_id, crawler_name, state, started_on, "
-                f"completed_on, trigger_name, error_message, crawl_id, node_id FROM crawls"
-                f"{crawl_clause}",
-                crawl_params,
-            ).fetchall()
-        run_ids = {r[1] for r in rows if r[1]} | {r[1] for r in crawl_rows if r[1]}
-        properties = _run_properties(conn, workflow, run_id, run_ids)
     if rows:
         (
             cols["workflow"],
@@ -259,22 +218,6 @@ def job_runs(
     frame = frame.sort_values(["started", "attempt"], kind="stable", ignore_index=True)
     frame.attrs["source"] = str(store.path)
     return frame
-
-
-def _run_properties(
-    conn: Any, workflow: str | None, run_id: str | None, run_ids: set[str]
-) -> dict[str, dict[str, str]]:
-    """``{run_id: run properties}`` for the runs in question (parsed once per run)."""
-    if not run_ids:
-        return {}
-    if run_id is not None:
-        query, params = "SELECT run_id, run_properties FROM workflow_runs WHERE run_id=?", [run_id]
-    elif workflow is not None:
-        query = "SELECT run_id, run_properties FROM workflow_runs WHERE workflow_name=?"
-        params = [workflow]
-    else:
-        query, params = "SELECT run_id, run_properties FROM workflow_runs", []
-    return {r[0]: json.loads(r[1]) for r in conn.execute(query, params) if r[0] in run_ids}
 
 
 def run_table(client: GlueClient, workflow: str, run_id: str) -> pd.DataFrame:

@@ -489,11 +489,12 @@ def test_failed_run_leaves_the_store_as_before(
     states = []
     original = BlueprintService._leftover
 
-    def spy(conn: sqlite3.Connection, workflow: str | None) -> str | None:
-        states.append(conn.execute("SELECT state FROM blueprint_runs").fetchone()[0])
-        return original(conn, workflow)
+    def spy(self: BlueprintService, workflow: str | None) -> str | None:
+        with self.store.read() as conn:
+            states.append(conn.execute("SELECT state FROM blueprint_runs").fetchone()[0])
+        return original(self, workflow)
 
-    monkeypatch.setattr(BlueprintService, "_leftover", staticmethod(spy))
+    monkeypatch.setattr(BlueprintService, "_leftover", spy)
     run = run_blueprint(glue, "failing", {"How": how})
     assert run["State"] == "FAILED"
     assert states == ["ROLLING_BACK"]

@@ -45,7 +45,10 @@ from glue_nb.exceptions import (
     OperationTimeoutException,
 )
 from glue_nb.model import check_name, check_string_map
-from glue_nb.store import dumps, loads
+from glue_nb.states import BlueprintRunState
+from glue_nb.store import loads
+from glue_nb.store.blueprints import BlueprintRuns, Blueprints
+from glue_nb.store.definitions import Triggers, Workflows
 from glue_nb.timeutil import now, to_datetime
 
 if TYPE_CHECKING:
@@ -105,6 +108,9 @@ class BlueprintService:
         self.store = self.client.store
         self.home = Path(self.client.home)
         self.cache_dir = self.home / "blueprints" / "packages"
+        self.blueprints = Blueprints(self.store)
+        self.runs = BlueprintRuns(self.store)
+        self.workflows = Workflows(self.store)
 
     # -- blueprints ------------------------------------------------------------------------------
     def create_blueprint(
@@ -125,13 +131,10 @@ class BlueprintService:
             body["Tags"] = check_string_map(f"Blueprint {Name!r} Tags", Tags)
         t = now()
         body["LastActiveDefinition"] = _definition(body, package, t)
-        with self.store.transaction() as conn:
-            if _row(conn, Name) is not None:
+        with self.store.transaction():
+            if self.blueprints.get(Name) is not None:
                 raise AlreadyExistsException(f"Blueprint {Name!r} already exists")
-            conn.execute(
-                "INSERT INTO blueprints(name, body, created_on, last_modified_on) VALUES (?,?,?,?)",
-                (Name, dumps(body), t, t),
-            )
+            self.blueprints.insert(Name, body, t)
         return {"Name": Name}
 
     def update_blueprint(
@@ -142,24 +145,20 @@ class BlueprintService:
         BlueprintLocation = absolute_location(BlueprintLocation)
         package = load_package(BlueprintLocation, self.cache_dir)
         t = now()
-        with self.store.transaction() as conn:
-            row = _require(conn, Name)
+        with self.store.transaction():
+            row = self._require(Name)
             body = loads(row["body"])
             body["BlueprintLocation"] = BlueprintLocation
             if Description is not None:
                 body["Description"] = _description(Description)
             body["LastActiveDefinition"] = _definition(body, package, t)
-            conn.execute(
-                "UPDATE blueprints SET body=?, last_modified_on=? WHERE name=?",
-                (dumps(body), t, Name),
-            )
+            self.blueprints.replace(Name, body, t)
         return {"Name": Name}
 
     def delete_blueprint(self, Name: str) -> dict[str, Any]:
         """DeleteBlueprint (absent is not an error; workflows it created stay)."""
         check_name("Blueprint", Name)
-        with self.store.transaction() as conn:
-            conn.execute("DELETE FROM blueprints WHERE name=?", (Name,))
+        self.blueprints.delete(Name)
         return {"Name": Name}
 
     def get_blueprint(
@@ -167,8 +166,7 @@ class BlueprintService:
     ) -> dict[str, Any]:
         """GetBlueprint. The package is re-read: Status is FAILED (with ErrorMessage) when it no
         longer loads, ParameterSpec is the one runs will use."""
-        with self.store.read() as conn:
-            row = _require(conn, Name)
+        row = self._require(Name)
         return {"Blueprint": self._blueprint(row, IncludeBlueprint, IncludeParameterSpec)}
 
     def _blueprint(self, row: sqlite3.Row, include_location: bool, include_spec: bool) -> dict:
@@ -204,8 +202,7 @@ class BlueprintService:
         Tags: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
         """ListBlueprints → names (filtered by Tags)."""
-        with self.store.read() as conn:
-            rows = conn.execute("SELECT name, body FROM blueprints ORDER BY name").fetchall()
+        rows = self.blueprints.all()
         names = [
             r["name"]
             for r in rows
@@ -216,8 +213,7 @@ class BlueprintService:
 
     def package(self, name: str) -> Package:
         """The blueprint's package as it is now (IllegalBlueprintState when it does not load)."""
-        with self.store.read() as conn:
-            body = loads(_require(conn, name)["body"])
+        body = loads(self._require(name)["body"])
         try:
             return load_package(body["BlueprintLocation"], self.cache_dir)
         except GlueNbError as exc:
@@ -229,6 +225,16 @@ class BlueprintService:
     def parameter_spec(self, name: str) -> dict[str, Parameter]:
         """The parsed parameter spec of a blueprint."""
         return self.package(name).spec
+
+    def _require(self, name: str) -> sqlite3.Row:
+        check_name("Blueprint", name)
+        row = self.blueprints.get(name)
+        if row is None:
+            known = [r["name"] for r in self.blueprints.all()]
+            raise EntityNotFoundException(
+                f"Blueprint {name!r} not found (known: {', '.join(known) or 'none'})"
+            )
+        return row
 
     # -- runs ------------------------------------------------------------------------------------
     def start_blueprint_run(
@@ -244,12 +250,7 @@ class BlueprintService:
         text = (
             Parameters if isinstance(Parameters, str) else json.dumps(Parameters or {}, default=str)
         )
-        with self.store.transaction() as conn:
-            conn.execute(
-                "INSERT INTO blueprint_runs(run_id, blueprint_name, state, started_on, parameters,"
-                " role_arn) VALUES (?,?,?,?,?,?)",
-                (run_id, BlueprintName, "RUNNING", now(), text, RoleArn),
-            )
+        self.runs.insert(run_id, BlueprintName, text, RoleArn)
         self._execute(package, BlueprintName, run_id, values)
         return {"RunId": run_id}
 
@@ -257,16 +258,14 @@ class BlueprintService:
         named: str | None = None  # the workflow the layout returned
         new: str | None = None  # ... once known not to exist before this run
         try:
-            with self.store.transaction() as conn:
+            with self.store.transaction():
                 requests = self._generate(package, blueprint, run_id, values)
                 named = requests["Workflow"].get("Name")
-                self._check_new(conn, requests)
+                self._check_new(requests)
                 new = named
                 self._apply(package, requests)
-                conn.execute(
-                    "UPDATE blueprint_runs SET state='SUCCEEDED', completed_on=?, workflow_name=? "
-                    "WHERE run_id=?",
-                    (now(), requests["Workflow"]["Name"], run_id),
+                self.runs.advance(
+                    run_id, BlueprintRunState.SUCCEEDED, workflow_name=requests["Workflow"]["Name"]
                 )
         except BaseException as exc:
             message = describe_error(exc, package.root.resolve())
@@ -278,31 +277,23 @@ class BlueprintService:
             message = message[:2048]
             rollback_error = None
             try:
-                with self.store.transaction() as conn:
-                    conn.execute(
-                        "UPDATE blueprint_runs SET state='ROLLING_BACK', error_message=?, "
-                        "workflow_name=? WHERE run_id=?",
-                        (message, named if isinstance(named, str) else None, run_id),
-                    )
-                    rollback_error = self._leftover(conn, new)
+                with self.store.transaction():
+                    self.runs.advance(
+                        run_id, BlueprintRunState.ROLLING_BACK, error_message=message,
+                        workflow_name=named if isinstance(named, str) else None,
+                    )  # fmt: skip
+                    rollback_error = self._leftover(new)
             finally:
-                with self.store.transaction() as conn:
-                    conn.execute(
-                        "UPDATE blueprint_runs SET state='FAILED', completed_on=?, "
-                        "rollback_error_message=? WHERE run_id=?",
-                        (now(), rollback_error, run_id),
-                    )
+                self.runs.advance(
+                    run_id, BlueprintRunState.FAILED, rollback_error_message=rollback_error
+                )
             if not isinstance(exc, Exception):
                 raise
 
-    @staticmethod
-    def _leftover(conn: sqlite3.Connection, workflow: str | None) -> str | None:
+    def _leftover(self, workflow: str | None) -> str | None:
         """The run's writes were one transaction, rolled back whole; this double-checks that its
         workflow is absent (it cannot have existed before: runs refuse existing workflows)."""
-        if (
-            workflow
-            and conn.execute("SELECT 1 FROM workflows WHERE name=?", (workflow,)).fetchone()
-        ):
+        if workflow and self.workflows.get(workflow) is not None:
             return (
                 f"workflow {workflow!r} still exists after the rollback (was it written through "
                 "another store connection?); delete it with delete_workflow"
@@ -342,15 +333,15 @@ class BlueprintService:
                 os.environ["GLUE_NB_HOME"] = saved
             _boto3._current.reset(token)
 
-    def _check_new(self, conn: sqlite3.Connection, requests: dict) -> None:
+    def _check_new(self, requests: dict) -> None:
         """The workflow is new; its jobs and crawlers belong to no other workflow."""
         wf = requests["Workflow"]
         name = check_name("Workflow", wf.get("Name"))
-        if conn.execute("SELECT 1 FROM workflows WHERE name=?", (name,)).fetchone():
+        if self.workflows.get(name) is not None:
             raise AlreadyExistsException(
                 f"workflow {name!r} already exists; choose another workflow name or delete it first"
             )
-        owners = _owners(conn)
+        owners = _owners(Triggers(self.store).all())
         for kind, items in (("job", requests["Jobs"]), ("crawler", requests["Crawlers"])):
             for item in items:
                 owner = owners.get((kind, item.get("Name")))
@@ -382,9 +373,9 @@ class BlueprintService:
         package = self.package(BlueprintName)
         values = validate_parameters(package.spec, Parameters, BlueprintName)
         try:
-            with self.store.transaction() as conn:
+            with self.store.transaction():
                 requests = self._generate(package, BlueprintName, "preview", values)
-                self._check_new(conn, requests)
+                self._check_new(requests)
                 self._apply(package, json.loads(json.dumps(requests, default=str)))
                 raise _DryRun(requests)
         except _DryRun as done:
@@ -398,28 +389,20 @@ class BlueprintService:
 
     def get_blueprint_run(self, BlueprintName: str, RunId: str) -> dict[str, Any]:
         """GetBlueprintRun → ``{"BlueprintRun": {...}}``."""
-        with self.store.read() as conn:
-            row = conn.execute(
-                "SELECT * FROM blueprint_runs WHERE run_id=? AND blueprint_name=?",
-                (RunId, BlueprintName),
-            ).fetchone()
-            if row is None:
-                _require(conn, BlueprintName)
-                raise EntityNotFoundException(
-                    f"blueprint run {RunId!r} of blueprint {BlueprintName!r} not found"
-                )
+        row = self.runs.get(BlueprintName, RunId)
+        if row is None:
+            self._require(BlueprintName)
+            raise EntityNotFoundException(
+                f"blueprint run {RunId!r} of blueprint {BlueprintName!r} not found"
+            )
         return {"BlueprintRun": _run_dict(row)}
 
     def get_blueprint_runs(
         self, BlueprintName: str, NextToken: str | None = None, MaxResults: int | None = None
     ) -> dict[str, Any]:
         """GetBlueprintRuns → newest first."""
-        with self.store.read() as conn:
-            _require(conn, BlueprintName)
-            rows = conn.execute(
-                "SELECT * FROM blueprint_runs WHERE blueprint_name=? ORDER BY started_on DESC",
-                (BlueprintName,),
-            ).fetchall()
+        self._require(BlueprintName)
+        rows = self.runs.of_blueprint(BlueprintName)
         page, token = paginate(rows, NextToken, MaxResults, 1000, "GetBlueprintRuns")
         return {
             "BlueprintRuns": [_run_dict(r) for r in page],
@@ -427,33 +410,19 @@ class BlueprintService:
         }
 
 
-def _owners(conn: sqlite3.Connection) -> dict[tuple[str, str], str]:
+def _owners(triggers: list[dict[str, Any]]) -> dict[tuple[str, str], str]:
     """``(kind, name) -> workflow`` for every job and crawler some workflow's trigger uses."""
     owners: dict[tuple[str, str], str] = {}
-    rows = conn.execute("SELECT workflow_name, body FROM triggers WHERE workflow_name IS NOT NULL")
-    for row in rows:
-        body = loads(row["body"])
+    for body in triggers:
+        workflow = body.get("WorkflowName")
+        if not workflow:
+            continue
         for ref in [*body.get("Actions", []), *(body.get("Predicate") or {}).get("Conditions", [])]:
             if ref.get("JobName"):
-                owners[("job", ref["JobName"])] = row["workflow_name"]
+                owners[("job", ref["JobName"])] = workflow
             if ref.get("CrawlerName"):
-                owners[("crawler", ref["CrawlerName"])] = row["workflow_name"]
+                owners[("crawler", ref["CrawlerName"])] = workflow
     return owners
-
-
-def _row(conn: sqlite3.Connection, name: str) -> sqlite3.Row | None:
-    return conn.execute("SELECT * FROM blueprints WHERE name=?", (name,)).fetchone()
-
-
-def _require(conn: sqlite3.Connection, name: str) -> sqlite3.Row:
-    check_name("Blueprint", name)
-    row = _row(conn, name)
-    if row is None:
-        known = [r[0] for r in conn.execute("SELECT name FROM blueprints ORDER BY name")]
-        raise EntityNotFoundException(
-            f"Blueprint {name!r} not found (known: {', '.join(known) or 'none'})"
-        )
-    return row
 
 
 def _description(text: Any) -> str:

@@ -254,6 +254,21 @@ class Store:
             for callback in callbacks:
                 callback()
 
+    @contextmanager
+    def savepoint(self, name: str = "part") -> Iterator[None]:
+        """Inside this thread's open transaction: a part that is undone alone if it raises."""
+        if not self._local.depth or self._local.conn is None:
+            raise RuntimeError("savepoint() needs an open transaction")
+        conn = self._local.conn
+        conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            conn.execute(f"ROLLBACK TO {name}")
+            conn.execute(f"RELEASE {name}")
+            raise
+        conn.execute(f"RELEASE {name}")
+
     def on_rollback(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` if this thread's open transaction rolls back (it must be open)."""
         if not self._local.depth:

@@ -1,0 +1,90 @@
+"""History queries: every job run and crawl of a store as plain tuples, fast (a 100,000-row
+history is read in well under a second), for :mod:`glue_nb.history` to turn into DataFrames."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from glue_nb.store.db import Store
+
+__all__ = ["CRAWL_COLUMNS", "JOB_RUN_COLUMNS", "HistoryRows", "read_history"]
+
+JOB_RUN_COLUMNS = (
+    "workflow_name", "workflow_run_id", "job_name", "attempt", "state", "started_on",
+    "completed_on", "trigger_name", "error_message", "arguments", "output_location", "id",
+    "previous_run_id", "node_id",
+)  # fmt: skip
+CRAWL_COLUMNS = (
+    "workflow_name", "workflow_run_id", "crawler_name", "state", "started_on", "completed_on",
+    "trigger_name", "error_message", "crawl_id", "node_id",
+)  # fmt: skip
+
+
+@dataclass
+class HistoryRows:
+    """Rows of ``job_runs`` (:data:`JOB_RUN_COLUMNS`) and ``crawls`` (:data:`CRAWL_COLUMNS`),
+    and the run properties of their workflow runs."""
+
+    job_runs: list[tuple[Any, ...]] = field(default_factory=list)
+    crawls: list[tuple[Any, ...]] = field(default_factory=list)
+    properties: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+def read_history(
+    store: Store,
+    *,
+    workflow: str | None = None,
+    run_id: str | None = None,
+    since: float | None = None,
+    until: float | None = None,
+    names: Sequence[str] | None = None,
+    crawls: bool = True,
+) -> HistoryRows:
+    """The job runs (and crawls) matching every filter given: a workflow, a workflow run, a
+    start-time window ``[since, until)``, job or crawler ``names``."""
+    where: list[str] = []
+    params: list[Any] = []
+    for column, value, op in (
+        ("workflow_name", workflow, "="),
+        ("workflow_run_id", run_id, "="),
+        ("started_on", since, ">="),
+        ("started_on", until, "<"),
+    ):
+        if value is not None:
+            where.append(f"{column} {op} ?")
+            params.append(value)
+
+    def query(table: str, columns: Sequence[str], name_column: str) -> tuple[str, list[Any]]:
+        clauses, args = list(where), list(params)
+        if names is not None:
+            clauses.append(f"{name_column} IN ({','.join('?' * len(names))})")
+            args.extend(names)
+        sql = f"SELECT {', '.join(columns)} FROM {table}"
+        return (sql + " WHERE " + " AND ".join(clauses) if clauses else sql), args
+
+    out = HistoryRows()
+    with store.read() as conn:
+        cur = conn.cursor()
+        cur.row_factory = None  # plain tuples: much faster than sqlite3.Row for 100k rows
+        out.job_runs = cur.execute(*query("job_runs", JOB_RUN_COLUMNS, "job_name")).fetchall()
+        if crawls:
+            out.crawls = cur.execute(*query("crawls", CRAWL_COLUMNS, "crawler_name")).fetchall()
+        run_ids = {r[1] for r in out.job_runs if r[1]} | {r[1] for r in out.crawls if r[1]}
+        if run_ids:
+            if run_id is not None:
+                sql, args = (
+                    "SELECT run_id, run_properties FROM workflow_runs WHERE run_id=?",
+                    [run_id],
+                )
+            elif workflow is not None:
+                sql = "SELECT run_id, run_properties FROM workflow_runs WHERE workflow_name=?"
+                args = [workflow]
+            else:
+                sql, args = "SELECT run_id, run_properties FROM workflow_runs", []
+            out.properties = {
+                r[0]: json.loads(r[1]) for r in cur.execute(sql, args) if r[0] in run_ids
+            }
+    return out
