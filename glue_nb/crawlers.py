@@ -47,7 +47,7 @@ from glue_nb.exceptions import (
 )
 from glue_nb.ids import new_crawl_id
 from glue_nb.model import check_name, check_string_map
-from glue_nb.states import CRAWL_FINAL, CrawlState
+from glue_nb.states import CRAWL_FINAL, CrawlerState, CrawlState
 from glue_nb.store import loads
 from glue_nb.store.crawlers import CrawlerDefinitions
 from glue_nb.store.crawls import LOG_GROUP, Crawls
@@ -380,7 +380,7 @@ class CrawlerService:
             out["Schedule"] = {"ScheduleExpression": body["Schedule"], "State": "SCHEDULED"}
         out["State"] = row["state"]
         elapsed = 0
-        if row["state"] != "READY" and row["current_crawl_id"]:
+        if row["state"] != CrawlerState.READY and row["current_crawl_id"]:
             started = self.definitions.started_on(row["current_crawl_id"])
             if started is not None:
                 elapsed = int(max(0.0, now() - started) * 1000)
@@ -448,7 +448,7 @@ class CrawlerService:
                 return body
             if loads(row["body"]) == body:
                 return body
-            if row["state"] != "READY":
+            if row["state"] != CrawlerState.READY:
                 raise CrawlerRunningException(
                     f"Crawler {body['Name']} is {row['state']}; it cannot be updated until it "
                     "is READY"
@@ -511,7 +511,7 @@ class CrawlerService:
             )
         with self.store.transaction():
             row = self._require(Name)
-            if row["state"] != "READY":
+            if row["state"] != CrawlerState.READY:
                 raise CrawlerRunningException(
                     f"Crawler {Name} is {row['state']}; it cannot be updated until it is READY"
                 )
@@ -542,7 +542,7 @@ class CrawlerService:
         running. Its crawl history stays; its incremental state goes."""
         with self.store.transaction():
             row = self._require(Name)
-            if row["state"] != "READY":
+            if row["state"] != CrawlerState.READY:
                 raise CrawlerRunningException(f"Crawler {Name} is {row['state']}; stop it first")
             self.definitions.delete(Name)
         return {}
@@ -553,7 +553,7 @@ class CrawlerService:
         deadline = time.monotonic() + timeout
         while True:
             crawler = self.get_crawler(Name)["Crawler"]
-            if crawler["State"] == "READY":
+            if crawler["State"] == CrawlerState.READY:
                 return crawler
             if time.monotonic() >= deadline:
                 raise OperationTimeoutException(
@@ -575,7 +575,7 @@ class CrawlerService:
         """Atomically: crawler READY → RUNNING, a RUNNING crawl; → (crawl_id, spec)."""
         with self.store.transaction():
             row = self._require(name)
-            if row["state"] != "READY":
+            if row["state"] != CrawlerState.READY:
                 raise CrawlerRunningException(f"Crawler with name {name} has already started")
             crawl_id = new_crawl_id()
             spec = self._spec(loads(row["body"]), crawl_id)
@@ -618,7 +618,7 @@ class CrawlerService:
         name: str,
         message: str,
         *,
-        state: str = "FAILED",
+        state: str = CrawlState.FAILED,
         workflow_name: str | None = None,
         workflow_run_id: str | None = None,
         node_id: str | None = None,
@@ -658,16 +658,16 @@ class CrawlerService:
                 return self.crawl_dict(crawl)
             name = crawl["crawler_name"]
             row = self._row(name)
+            ended = (CrawlState.SUCCEEDED, CrawlState.FAILED, CrawlState.CANCELLED)
             state = result.get("State")
-            if state not in ("SUCCEEDED", "FAILED", "CANCELLED"):
-                state = "FAILED"
+            state = CrawlState(state) if state in ended else CrawlState.FAILED
             error = result.get("ErrorMessage")
-            if state == "FAILED" and not error:
+            if state is CrawlState.FAILED and not error:
                 error = f"Crawler {name!r} failed"
-            if crawl["state"] == "CANCELLING":
-                state, error = "CANCELLED", None
+            if crawl["state"] == CrawlState.CANCELLING:
+                state, error = CrawlState.CANCELLED, None
             summary: dict[str, Any] = {}
-            if state == "SUCCEEDED" and row is not None:
+            if state is CrawlState.SUCCEEDED and row is not None:
                 body = loads(row["body"])
                 try:
                     with self.store.savepoint("crawl_apply"):
@@ -678,18 +678,18 @@ class CrawlerService:
                         )  # fmt: skip
                 except Exception as exc:
                     log.exception("applying crawl %s failed", crawl_id)
-                    state = "FAILED"
+                    state = CrawlState.FAILED
                     error = (
                         f"Crawler {name!r}: writing the catalog failed, nothing was written: {exc}"
                     )
                     summary = {}
-            if state != "CANCELLED":
+            if state is not CrawlState.CANCELLED:
                 summary["SkippedFiles"] = list(result.get("SkippedFiles") or [])
                 summary["SkippedFolders"] = list(result.get("SkippedFolders") or [])
                 summary["Notes"] = list(result.get("Notes") or [])
                 summary["Stats"] = dict(result.get("Stats") or {})
                 summary["Incremental"] = bool(result.get("Incremental"))
-            self.crawls.end(crawl, CrawlState(state), error, summary)
+            self.crawls.end(crawl, state, error, summary)
             done = self.crawls.get(crawl_id)
         assert done is not None
         return self.crawl_dict(done)
@@ -699,9 +699,9 @@ class CrawlerService:
         → the crawl's id."""
         with self.store.transaction():
             row = self._require(name)
-            if row["state"] == "READY":
+            if row["state"] == CrawlerState.READY:
                 raise CrawlerNotRunningException(f"Crawler {name} is not running")
-            if row["state"] == "STOPPING":
+            if row["state"] == CrawlerState.STOPPING:
                 raise CrawlerStoppingException(f"Crawler {name} is already stopping")
             return self.crawls.request_stop(name)
 

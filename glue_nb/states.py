@@ -53,6 +53,7 @@ __all__ = [
     "WorkflowRunState",
     "advance",
     "check_initial",
+    "sql_set",
 ]
 
 
@@ -258,12 +259,19 @@ def finals(kind: type[S]) -> frozenset[S]:
     return frozenset(s for s in kind if s.final)  # type: ignore[misc]
 
 
-# -- plain-string views, for code that compares stored strings ------------------------------------
+def sql_set(states: frozenset[S] | tuple[S, ...]) -> str:
+    """The states as an SQL list, ``('A','B')``: the one place store queries take them from."""
+    return "(" + ",".join(f"'{s.value}'" for s in sorted(states, key=lambda s: s.value)) + ")"
+
+
+# -- sets and plain-string views ------------------------------------------------------------------
 WORKFLOW_RUN_STATES = tuple(s.value for s in W)
 WORKFLOW_RUN_ACTIVE = frozenset({W.RUNNING, W.STOPPING})
 JOB_RUN_STATES = tuple(s.value for s in J)
 JOB_RUN_FINAL = finals(J)
 JOB_RUN_ACTIVE = frozenset({J.STARTING, J.RUNNING, J.STOPPING, J.WAITING})
+#: Job runs that count against their job's MaxConcurrentRuns.
+JOB_RUN_HOLDING_A_SLOT = frozenset({J.STARTING, J.RUNNING, J.STOPPING})
 WATCHABLE_JOB_STATES = (J.SUCCEEDED, J.STOPPED, J.FAILED, J.TIMEOUT)
 CRAWL_STATES = tuple(s.value for s in C)
 CRAWL_FINAL = finals(C)

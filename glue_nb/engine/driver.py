@@ -384,7 +384,7 @@ class RunDriver(threading.Thread):
             return
         if item.kind == "crawl":
             if result is None:
-                result = {"State": "FAILED", "ErrorMessage": f"Executor error: {error}"}
+                result = {"State": CrawlState.FAILED, "ErrorMessage": f"Executor error: {error}"}
             try:
                 crawl = self.crawlers.finish_crawl(key, result)
                 state = crawl["State"]
@@ -395,7 +395,8 @@ class RunDriver(threading.Thread):
             self._set_final(item.node, state)
             return
         job_result: JobResult = result if result is not None else _lost(key, error)
-        if (self.stopping or item.stop_requested) and job_result.state in ("FAILED", "STOPPED"):
+        stopped = (JobRunState.FAILED, JobRunState.STOPPED)
+        if (self.stopping or item.stop_requested) and job_result.state in stopped:
             job_result.state = JobRunState.STOPPED
             job_result.error_message = job_result.error_message or (
                 "Stopped: the workflow run was stopped" if self.stopping else "Stopped"
@@ -519,4 +520,5 @@ class RunDriver(threading.Thread):
 def _lost(key: str, error: BaseException | None) -> JobResult:
     t = now()
     message = f"{type(error).__name__}: {error}" if error else "the job's result was lost"
-    return JobResult(key, "FAILED", t, t, error_message=f"Executor error: {message}"[:2048])
+    message = f"Executor error: {message}"[:2048]
+    return JobResult(key, JobRunState.FAILED, t, t, error_message=message)

@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from glue_nb.states import CrawlerState
 from glue_nb.store.db import Store, dumps, loads
 from glue_nb.timeutil import now
 
@@ -43,8 +44,8 @@ class CrawlerDefinitions:
         with self.store.transaction() as conn:
             conn.execute(
                 "INSERT INTO crawlers (name, body, state, created_on, last_updated, version) "
-                "VALUES (?, ?, 'READY', ?, ?, 1)",
-                (body["Name"], dumps(dict(body)), t, t),
+                "VALUES (?, ?, ?, ?, ?, 1)",
+                (body["Name"], dumps(dict(body)), CrawlerState.READY, t, t),
             )
 
     def replace(self, body: Mapping[str, Any]) -> None:

@@ -9,7 +9,7 @@ import sqlite3
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from glue_nb.states import CrawlerState, CrawlState, advance, check_initial
+from glue_nb.states import CRAWL_ACTIVE, CrawlerState, CrawlState, advance, check_initial, sql_set
 from glue_nb.store.db import Store, dumps, loads
 from glue_nb.timeutil import now
 
@@ -17,7 +17,7 @@ __all__ = ["LOG_GROUP", "MAX_ERROR", "Crawls"]
 
 LOG_GROUP = "/aws-glue/crawlers"
 MAX_ERROR = 2048
-_ACTIVE = "('RUNNING','CANCELLING')"
+_ACTIVE = sql_set(CRAWL_ACTIVE)
 
 
 def _clip(message: str | None) -> str | None:
@@ -56,13 +56,13 @@ class Crawls:
             conn.execute(
                 "INSERT INTO crawls (crawl_id, crawler_name, workflow_name, workflow_run_id, "
                 "node_id, trigger_name, state, started_on, owner_token) "
-                "VALUES (?, ?, ?, ?, ?, ?, 'RUNNING', ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (crawl_id, crawler, workflow_name, workflow_run_id, node_id, trigger_name,
-                 t, owner_token),
+                 CrawlState.RUNNING, t, owner_token),
             )  # fmt: skip
             conn.execute(
-                "UPDATE crawlers SET state='RUNNING', current_crawl_id=? WHERE name=?",
-                (crawl_id, crawler),
+                "UPDATE crawlers SET state=?, current_crawl_id=? WHERE name=?",
+                (CrawlerState.RUNNING, crawl_id, crawler),
             )
 
     def record_failed(
@@ -128,9 +128,8 @@ class Crawls:
             if crawler is not None and crawler["current_crawl_id"] == crawl_id:
                 advance(crawler["state"], CrawlerState.READY, what=f"crawler {name!r}")
                 conn.execute(
-                    "UPDATE crawlers SET state='READY', current_crawl_id=NULL, last_crawl=? "
-                    "WHERE name=?",
-                    (dumps(last), name),
+                    "UPDATE crawlers SET state=?, current_crawl_id=NULL, last_crawl=? WHERE name=?",
+                    (CrawlerState.READY, dumps(last), name),
                 )
 
     def request_stop(self, crawler: str) -> str:
@@ -144,10 +143,12 @@ class Crawls:
             if row is None:
                 raise KeyError(crawler)
             advance(row["state"], CrawlerState.STOPPING, what=f"Crawler {crawler}")
-            conn.execute("UPDATE crawlers SET state='STOPPING' WHERE name=?", (crawler,))
             conn.execute(
-                "UPDATE crawls SET state='CANCELLING' WHERE crawl_id=? AND state='RUNNING'",
-                (row["current_crawl_id"],),
+                "UPDATE crawlers SET state=? WHERE name=?", (CrawlerState.STOPPING, crawler)
+            )
+            conn.execute(
+                "UPDATE crawls SET state=? WHERE crawl_id=? AND state=?",
+                (CrawlState.CANCELLING, row["current_crawl_id"], CrawlState.RUNNING),
             )
             return str(row["current_crawl_id"])
 
@@ -238,8 +239,8 @@ class Crawls:
             return [
                 r[0]
                 for r in conn.execute(
-                    "SELECT crawl_id FROM crawls WHERE owner_token=? AND state='CANCELLING'",
-                    (owner_token,),
+                    "SELECT crawl_id FROM crawls WHERE owner_token=? AND state=?",
+                    (owner_token, CrawlState.CANCELLING),
                 )
             ]
 

@@ -8,14 +8,21 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from glue_nb.states import JobRunState, advance, check_initial
+from glue_nb.states import (
+    JOB_RUN_ACTIVE,
+    JOB_RUN_HOLDING_A_SLOT,
+    JobRunState,
+    advance,
+    check_initial,
+    sql_set,
+)
 from glue_nb.store.db import Store, dumps
 from glue_nb.timeutil import now
 
 __all__ = ["JobRunRow", "JobRuns"]
 
-_ACTIVE = "('STARTING','RUNNING','STOPPING','WAITING')"
-_HOLDING_A_SLOT = "('STARTING','RUNNING','STOPPING')"
+_ACTIVE = sql_set(JOB_RUN_ACTIVE)
+_HOLDING_A_SLOT = sql_set(JOB_RUN_HOLDING_A_SLOT)
 
 
 @dataclass
@@ -150,9 +157,9 @@ class JobRuns:
         marks = ",".join("?" * len(keys))
         with self.store.transaction() as conn:
             conn.execute(
-                f"UPDATE job_runs SET state='STOPPING', last_modified_on=? WHERE id IN ({marks}) "
-                "AND state IN ('STARTING','RUNNING')",
-                (now(), *keys),
+                f"UPDATE job_runs SET state=?, last_modified_on=? WHERE id IN ({marks}) "
+                f"AND state IN {sql_set((JobRunState.STARTING, JobRunState.RUNNING))}",
+                (JobRunState.STOPPING, now(), *keys),
             )
 
     def end_active(
@@ -233,8 +240,8 @@ class JobRuns:
             return [
                 r[0]
                 for r in conn.execute(
-                    "SELECT id FROM job_runs WHERE owner_token=? AND state='STOPPING'",
-                    (owner_token,),
+                    "SELECT id FROM job_runs WHERE owner_token=? AND state=?",
+                    (owner_token, JobRunState.STOPPING),
                 )
             ]
 

@@ -13,7 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from glue_nb.states import JobRunState, WorkflowRunState
+from glue_nb.states import (
+    CRAWL_ACTIVE,
+    JOB_RUN_ACTIVE,
+    WORKFLOW_RUN_ACTIVE,
+    JobRunState,
+    WorkflowRunState,
+    sql_set,
+)
 from glue_nb.store.crawls import Crawls
 from glue_nb.store.db import Store
 from glue_nb.store.job_runs import JobRuns
@@ -90,7 +97,7 @@ class Ledger:
                 r[0]
                 for r in conn.execute(
                     f"SELECT run_id FROM workflow_runs WHERE {owner} AND status IN "
-                    "('RUNNING','STOPPING')",
+                    f"{sql_set(WORKFLOW_RUN_ACTIVE)}",
                     params,
                 )
             ]
@@ -117,13 +124,13 @@ class Ledger:
         crash between the two writes of an older version, or a driver that died) → their ids."""
         ended = (
             "workflow_run_id IN (SELECT run_id FROM workflow_runs WHERE status NOT IN "
-            "('RUNNING','STOPPING'))"
+            f"{sql_set(WORKFLOW_RUN_ACTIVE)})"
         )
         with self.store.read() as conn:  # the common case: nothing to repair, no write lock
             found = conn.execute(
-                "SELECT 1 FROM job_runs WHERE state IN ('STARTING','RUNNING','STOPPING',"
-                f"'WAITING') AND {ended} UNION ALL SELECT 1 FROM crawls WHERE state IN "
-                f"('RUNNING','CANCELLING') AND {ended} LIMIT 1"
+                f"SELECT 1 FROM job_runs WHERE state IN {sql_set(JOB_RUN_ACTIVE)} AND {ended} "
+                f"UNION ALL SELECT 1 FROM crawls WHERE state IN {sql_set(CRAWL_ACTIVE)} "
+                f"AND {ended} LIMIT 1"
             ).fetchone()
         if found is None:
             return []

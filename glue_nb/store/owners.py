@@ -13,6 +13,8 @@ import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
+from glue_nb.states import CRAWL_ACTIVE, JOB_RUN_ACTIVE, sql_set
+from glue_nb.states import WORKFLOW_RUN_ACTIVE as RUN_ACTIVE
 from glue_nb.store.db import Store
 from glue_nb.timeutil import now
 
@@ -20,10 +22,9 @@ __all__ = ["Owners", "migrate_legacy_owners"]
 
 #: The owner token of every active run, job run and crawl (column ``token``).
 _ACTIVE_WORK = (
-    "SELECT owner_token AS token FROM workflow_runs WHERE status IN ('RUNNING','STOPPING') "
-    "UNION SELECT owner_token FROM job_runs "
-    "WHERE state IN ('STARTING','RUNNING','STOPPING','WAITING') "
-    "UNION SELECT owner_token FROM crawls WHERE state IN ('RUNNING','CANCELLING')"
+    f"SELECT owner_token AS token FROM workflow_runs WHERE status IN {sql_set(RUN_ACTIVE)} "
+    f"UNION SELECT owner_token FROM job_runs WHERE state IN {sql_set(JOB_RUN_ACTIVE)} "
+    f"UNION SELECT owner_token FROM crawls WHERE state IN {sql_set(CRAWL_ACTIVE)}"
 )
 
 
@@ -96,9 +97,9 @@ def migrate_legacy_owners(conn: sqlite3.Connection) -> None:
         return token
 
     for table, key, state, active in (
-        ("workflow_runs", "run_id", "status", "('RUNNING','STOPPING')"),
-        ("job_runs", "id", "state", "('STARTING','RUNNING','STOPPING','WAITING')"),
-        ("crawls", "crawl_id", "state", "('RUNNING','CANCELLING')"),
+        ("workflow_runs", "run_id", "status", sql_set(RUN_ACTIVE)),
+        ("job_runs", "id", "state", sql_set(JOB_RUN_ACTIVE)),
+        ("crawls", "crawl_id", "state", sql_set(CRAWL_ACTIVE)),
     ):
         rows = conn.execute(
             f"SELECT {key} AS k, owner, heartbeat_on FROM {table} WHERE {state} IN {active}"

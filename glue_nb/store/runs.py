@@ -7,13 +7,13 @@ import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
-from glue_nb.states import WorkflowRunState, advance, check_initial
+from glue_nb.states import WORKFLOW_RUN_ACTIVE, WorkflowRunState, advance, check_initial, sql_set
 from glue_nb.store.db import Store, dumps, loads
 from glue_nb.timeutil import now
 
 __all__ = ["Runs"]
 
-_ACTIVE = "('RUNNING','STOPPING')"
+_ACTIVE = sql_set(WORKFLOW_RUN_ACTIVE)
 
 
 class Runs:
@@ -168,8 +168,8 @@ class Runs:
             return [
                 r[0]
                 for r in conn.execute(
-                    "SELECT run_id FROM workflow_runs WHERE owner_token=? AND status='STOPPING'",
-                    (owner_token,),
+                    "SELECT run_id FROM workflow_runs WHERE owner_token=? AND status=?",
+                    (owner_token, WorkflowRunState.STOPPING),
                 )
             ]
 
