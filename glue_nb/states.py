@@ -256,7 +256,7 @@ def check_initial(state: S, *, what: str = "") -> S:
 
 def finals(kind: type[S]) -> frozenset[S]:
     """The final states of an entity."""
-    return frozenset(s for s in kind if s.final)  # type: ignore[misc]
+    return frozenset(s for s in kind if s.final)
 
 
 def sql_set(states: frozenset[S] | tuple[S, ...]) -> str:

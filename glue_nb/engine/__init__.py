@@ -2,12 +2,12 @@
 
 - :mod:`~glue_nb.engine.facade`: :class:`Engine`, start / stop / resume of workflow runs,
   standalone job runs and crawls;
-- :mod:`~glue_nb.engine.driver`: :class:`RunDriver`, the thread that drives one unit of work;
+- :mod:`~glue_nb.engine.driver`: :class:`RunDriver`, the thread that drives one unit of work
+  (a normal exit of the process waits for them);
 - :mod:`~glue_nb.engine.triggers`: trigger evaluation as pure functions of the graph and states;
 - :mod:`~glue_nb.engine.jobs`: job definitions → self-contained job specs;
 - :mod:`~glue_nb.engine.supervisor`: the process's heartbeat, stops asked elsewhere, repairs;
-- :mod:`~glue_nb.engine.orphans`: ending the work of owner processes that are gone;
-- :mod:`~glue_nb.engine.exit`: a normal exit waits for the drivers.
+- :mod:`~glue_nb.engine.orphans`: ending the work of owner processes that are gone.
 """
 
 from glue_nb.engine.driver import RunDriver

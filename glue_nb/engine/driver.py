@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from glue_nb.engine.jobs import check_runnable, job_spec, merge_arguments
 from glue_nb.engine.triggers import Action, TriggerPlan
 from glue_nb.exceptions import (
+    ConcurrentRunsExceededException,
     CrawlerRunningException,
     EntityNotFoundException,
     GlueNbError,
@@ -39,7 +40,7 @@ from glue_nb.timeutil import now
 if TYPE_CHECKING:
     from glue_nb.engine.facade import Engine
 
-__all__ = ["RunDriver"]
+__all__ = ["RunDriver", "wait_for_drivers_at_exit"]
 
 log = logging.getLogger(__name__)
 
@@ -260,7 +261,7 @@ class RunDriver(threading.Thread):
 
             try:
                 job = self.engine.definitions.job(job_name)
-            except EntityNotFoundException as exc:
+            except EntityNotFoundException:
                 if strict:
                     raise
                 message = (
@@ -268,7 +269,6 @@ class RunDriver(threading.Thread):
                 )
                 record(JobRunState.ERROR, action.get("Arguments") or {}, None, message)
                 self._set_final(node, JobRunState.ERROR)
-                del exc
                 return key
             arguments = merge_arguments(job, action.get("Arguments"))
             minutes = action.get("Timeout") or job["Timeout"]
@@ -300,8 +300,6 @@ class RunDriver(threading.Thread):
                     "raise ExecutionProperty.MaxConcurrentRuns or set JobRunQueuingEnabled"
                 )
                 if strict:
-                    from glue_nb.exceptions import ConcurrentRunsExceededException
-
                     raise ConcurrentRunsExceededException(
                         f"Job {job_name!r} already has {limit} run(s) active "
                         f"(ExecutionProperty.MaxConcurrentRuns={limit})"
@@ -345,7 +343,7 @@ class RunDriver(threading.Thread):
             self.active[key] = item
             self.engine._register(key, self)
             self.store.after_commit(lambda: self._submit(item, Task("crawl", key, spec)))
-        return key
+        return str(key)
 
     @property
     def crawlers(self) -> Any:
@@ -522,3 +520,39 @@ def _lost(key: str, error: BaseException | None) -> JobResult:
     message = f"{type(error).__name__}: {error}" if error else "the job's result was lost"
     message = f"Executor error: {message}"[:2048]
     return JobResult(key, JobRunState.FAILED, t, t, error_message=message)
+
+
+# -- a script's normal exit waits for the drivers of its process ----------------------------------
+# Joining non-daemon threads is not enough: at exit, ``concurrent.futures`` stops its thread pools
+# (a ``threading`` atexit hook) *before* threads are joined, so a driver that submits its next job
+# afterwards would fail it with "cannot schedule new futures after interpreter shutdown". Our
+# hook, registered after that one, runs first and waits until every driver has ended.
+_exit_lock = threading.Lock()
+_exit_hook_registered = False
+
+
+def wait_for_drivers_at_exit() -> None:
+    """Register (once) the hook that makes a normal interpreter exit wait for the drivers."""
+    global _exit_hook_registered
+    with _exit_lock:
+        if _exit_hook_registered:
+            return
+        import concurrent.futures.thread  # noqa: F401  (its hook must be registered before ours)
+
+        register = getattr(threading, "_register_atexit", None)
+        if register is None:  # pragma: no cover - not CPython
+            return
+        try:
+            register(_join_drivers)
+        except RuntimeError:  # already shutting down
+            return
+        _exit_hook_registered = True
+
+
+def _join_drivers() -> None:
+    while True:
+        drivers = [t for t in threading.enumerate() if isinstance(t, RunDriver) and t.is_alive()]
+        if not drivers:
+            return
+        for driver in drivers:
+            driver.join()

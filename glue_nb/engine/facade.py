@@ -16,8 +16,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from glue_nb.definitions import Definitions
-from glue_nb.engine.driver import RunDriver
-from glue_nb.engine.exit import wait_for_drivers_at_exit
+from glue_nb.engine.driver import RunDriver, wait_for_drivers_at_exit
 from glue_nb.engine.jobs import check_runnable, output_root
 from glue_nb.engine.orphans import reap_orphans
 from glue_nb.engine.supervisor import Supervisor

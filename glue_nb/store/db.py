@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from glue_nb.exceptions import InternalServiceException, OperationTimeoutException
+from glue_nb.store.legacy import migrate_legacy_owners
 
 __all__ = [
     "DB_FILE",
@@ -48,12 +49,6 @@ DB_FILE = "glue_nb.sqlite"
 MARKER_FILE = "store.json"
 
 
-def _owners_migration(conn: sqlite3.Connection) -> None:
-    from glue_nb.store.owners import migrate_legacy_owners
-
-    migrate_legacy_owners(conn)
-
-
 #: Each migration is a list of steps applied in order: SQL resource files of this package, or
 #: functions of a connection (for what SQL alone cannot say).
 MIGRATIONS: list[list[Migration]] = [
@@ -63,7 +58,7 @@ MIGRATIONS: list[list[Migration]] = [
     ["schema_owners.sql"],
     ["schema_activation.sql"],
     ["schema_fires.sql"],
-    ["schema_ledger.sql", _owners_migration],
+    ["schema_ledger.sql", migrate_legacy_owners],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
