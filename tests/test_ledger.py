@@ -478,3 +478,55 @@ def test_process_heartbeat_is_one_row(client: GlueClient, monkeypatch: pytest.Mo
     with client.store.read() as conn:
         tokens = {r[0] for r in conn.execute("SELECT owner_token FROM job_runs")}
     assert tokens == {token}
+
+
+def test_a_stuck_job_run_can_always_be_cleared(client: GlueClient) -> None:
+    """A job run whose owner (alive, on another host) never acts on a stop: a second stop
+    after FORCE_STOP_AFTER seconds ends it STOPPED."""
+    from glue_nb.engine.facade import FORCE_STOP_AFTER
+
+    make_workflow(client, "w", {"a": {}}, start=["a"])
+    owner = other_owner(client.store)
+    with client.store.transaction() as conn:
+        conn.execute(
+            "INSERT INTO job_runs(id, job_name, state, started_on, last_modified_on, owner_token) "
+            "VALUES ('jr_stuck', 'a', 'RUNNING', 1, 1, ?)",
+            (owner,),
+        )
+    out = client.batch_stop_job_run(JobName="a", JobRunIds=["jr_stuck"])
+    assert out["SuccessfulSubmissions"] == [{"JobName": "a", "JobRunId": "jr_stuck"}]
+    again = client.batch_stop_job_run(JobName="a", JobRunIds=["jr_stuck"])
+    assert "being stopped already" in again["Errors"][0]["ErrorDetail"]["ErrorMessage"]
+    with client.store.transaction() as conn:  # the first stop was asked long ago
+        conn.execute(
+            "UPDATE job_runs SET last_modified_on = last_modified_on - ? WHERE id='jr_stuck'",
+            (FORCE_STOP_AFTER + 1,),
+        )
+    assert client.batch_stop_job_run(JobName="a", JobRunIds=["jr_stuck"])["Errors"] == []
+    jr = client.get_job_run(JobName="a", RunId="jr_stuck")["JobRun"]
+    assert jr["JobRunState"] == "STOPPED" and "forced by a second stop" in jr["ErrorMessage"]
+
+
+STOP_FROM_ELSEWHERE = """
+import sys, time
+import glue_nb
+c = glue_nb.client(sys.argv[1])
+c.stop_workflow_run(Name="w", RunId=sys.argv[2])
+print(time.time(), flush=True)
+"""
+
+
+def test_a_stop_asked_by_another_process_acts_within_a_poll_period(client: GlueClient) -> None:
+    make_workflow(client, "w", {"a": {}}, start=["a"])
+    timed = _Timed()
+    run_id = client.start_workflow_run(Name="w", Executor=timed)["RunId"]
+    wait_for(lambda: "a" in timed.handles)
+    stopper = subprocess.run(
+        [sys.executable, "-c", STOP_FROM_ELSEWHERE, str(client.home), run_id],
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    asked = float(stopper.stdout.split()[-1])
+    wait_for(lambda: "a" in timed.stopped_at, 5, "the job to be stopped")
+    acted = time.time() - (time.perf_counter() - timed.stopped_at["a"])
+    assert acted - asked < supervisor_module.STOP_POLL_EVERY + 0.5, acted - asked
+    assert wait_run(client, "w", run_id)["Status"] == "STOPPED"

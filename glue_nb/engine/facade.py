@@ -36,10 +36,14 @@ from glue_nb.owner import current_owner
 from glue_nb.states import JobRunState, WorkflowRunState
 from glue_nb.store import Store, loads
 from glue_nb.store.ledger import Ledger
+from glue_nb.timeutil import now
 
-__all__ = ["Engine"]
+__all__ = ["FORCE_STOP_AFTER", "Engine"]
 
 _W = WorkflowRunState
+
+#: A job run asked to stop this long ago and still STOPPING is ended by the next stop asked.
+FORCE_STOP_AFTER = 30.0
 
 
 class Engine:
@@ -350,6 +354,9 @@ class Engine:
                     f"job run {job_run_id!r} of job {job_name!r} not found"
                 )
             state = JobRunState(row["state"])
+            if state is JobRunState.STOPPING:
+                self._force_stop(row)
+                return
             if state not in (JobRunState.STARTING, JobRunState.RUNNING, JobRunState.WAITING):
                 raise InvalidInputException(
                     f"job run {job_run_id} of job {job_name!r} is {state.value}; only "
@@ -357,6 +364,25 @@ class Engine:
                 )
             self.ledger.job_runs.set_state(job_run_id, JobRunState.STOPPING)
         self._wake(job_run_id)
+
+    def _force_stop(self, row: Any) -> None:
+        """A second stop of a job run asked to stop :data:`FORCE_STOP_AFTER` seconds ago or
+        more ends it STOPPED whatever its owner does: a stuck job run can always be cleared."""
+        waited = now() - row["last_modified_on"]
+        what = f"job run {row['id']} of job {row['job_name']!r}"
+        if waited < FORCE_STOP_AFTER and self.driver(row["id"]) is None:
+            raise InvalidInputException(
+                f"{what} is being stopped already (asked {waited:.0f} s ago); if its owner "
+                f"does not end it, stop it again after {FORCE_STOP_AFTER:.0f} s to force it"
+            )
+        if waited < FORCE_STOP_AFTER:  # this process drives it: act now
+            self._wake(row["id"])
+            return
+        self.ledger.job_runs.set_state(
+            row["id"], JobRunState.STOPPED,
+            error=f"Stopped: forced by a second stop; its owner had not ended it {waited:.0f} s "
+            "after the first",
+        )  # fmt: skip
 
     def start_crawl(
         self,
