@@ -20,7 +20,7 @@ from glue_nb import exceptions as _exc
 from glue_nb.definitions import Definitions, paginate
 from glue_nb.engine import Engine
 from glue_nb.exceptions import EntityNotFoundException, GlueNbError, InvalidInputException
-from glue_nb.model import check_name, check_string_map
+from glue_nb.model import check_name, check_start_job_run, check_string_map
 from glue_nb.records import job_run_dict
 from glue_nb.runs import RunReader
 from glue_nb.store import Store, dumps, loads
@@ -272,8 +272,9 @@ class GlueClient:
         **ignored: Any,
     ) -> dict[str, Any]:
         """Run a job outside any workflow; ``JobRunId`` retries that earlier run."""
+        job, args, timeout, retry_of = check_start_job_run(JobName, Arguments, Timeout, JobRunId)
         run_id = self.engine.start_job_run(
-            JobName, Arguments, timeout=Timeout, retry_of=JobRunId, executor=Executor
+            job, args, timeout=timeout, retry_of=retry_of, executor=Executor
         )
         return _meta(JobRunId=run_id)
 
