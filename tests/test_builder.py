@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import JOB_NB, states, wait_run
+from conftest import JOB_NB, states, wait_run, write_notebook
 
 import glue_nb as gn
 from glue_nb.exceptions import InvalidInputException, OperationTimeoutException
@@ -218,3 +218,30 @@ def test_wait_times_out_on_a_run_still_running_then_stop_ends_it(tmp_path: Path)
     run.stop().wait(timeout=60, progress=False)
     assert run.status == "STOPPED"
     assert list(run.table()["state"]) == ["STOPPED"]
+
+
+@pytest.mark.kernel
+def test_old_and_kernel_less_notebooks_run(tmp_path: Path) -> None:
+    """An nbformat 3 notebook (upgraded in memory, the file untouched) and a notebook without a
+    kernelspec both run, with the default kernel; before, every run failed with papermill's
+    "No kernel name found in notebook"."""
+    from nbformat import v3, writes
+
+    old = tmp_path / "old.ipynb"
+    cells = [v3.new_code_cell(input="n = 1", metadata={"tags": ["parameters"]}),
+             v3.new_code_cell(input="print('n is', n)")]  # fmt: skip
+    old.write_text(writes(v3.new_notebook(worksheets=[v3.new_worksheet(cells=cells)]), version=3))
+    text = old.read_text()
+    bare = write_notebook(tmp_path / "bare.ipynb", ["n = 1", "print('n is', n)"], kernelspec=False)
+    jobs_ = [gn.NotebookJob("old", old, parameters={"n": 2}), gn.NotebookJob("bare", bare)]
+    run = gn.Workflow("w", home=tmp_path / "home").run(*jobs_).start()
+    run.wait(timeout=120, progress=False)
+    table = run.table().set_index("node")
+    assert dict(table["state"]) == {"old": "SUCCEEDED", "bare": "SUCCEEDED"}, dict(table["error"])
+    import nbformat
+
+    out = nbformat.read(table["output_notebook"]["old"], as_version=4)
+    assert out.nbformat == 4 and out.metadata.kernelspec.name == "python3"
+    printed = [o["text"] for c in out.cells for o in c.get("outputs", []) if "text" in o]
+    assert printed == ["n is 2\n"]  # the parameter reached the old notebook
+    assert old.read_text() == text  # the file itself is not upgraded
