@@ -541,7 +541,8 @@ class CrawlerService:
                 )
             old = loads(row["body"])
             request = {**old, **{k: v for k, v in fields.items() if v is not None}, "Name": Name}
-            recrawl = (request.get("RecrawlPolicy") or {}).get("RecrawlBehavior")
+            policy = request.get("RecrawlPolicy")
+            recrawl = policy.get("RecrawlBehavior") if isinstance(policy, Mapping) else None
             if recrawl == "CRAWL_NEW_FOLDERS_ONLY" and "SchemaChangePolicy" not in fields:
                 request.pop("SchemaChangePolicy", None)  # take the LOG/LOG it requires
             body = crawler_body(request, base_dir=base_dir)
@@ -940,6 +941,10 @@ class CrawlerService:
         string as in Glue.
         """
         limit = self._limit(MaxResults)
+        try:  # the start time of the last crawl of the previous page
+            before = float(NextToken) if NextToken else 1e18
+        except ValueError:
+            raise _fail(f"ListCrawls: invalid NextToken {NextToken!r}") from None
         self.reap_orphans()
         states = {"SUCCEEDED": "COMPLETED", "CANCELLED": "STOPPED", "CANCELLING": "RUNNING"}
         with self.store.read() as conn:
@@ -947,7 +952,7 @@ class CrawlerService:
             rows = conn.execute(
                 "SELECT * FROM crawls WHERE crawler_name = ? AND started_on < ? "
                 "ORDER BY started_on DESC LIMIT ?",
-                (CrawlerName, float(NextToken) if NextToken else 1e18, limit + 1),
+                (CrawlerName, before, limit + 1),
             ).fetchall()
         crawls = [
             {

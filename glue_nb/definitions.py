@@ -19,7 +19,14 @@ from glue_nb.exceptions import (
     InvalidInputException,
 )
 from glue_nb.graph import DesignGraph, check_design, design_graph
-from glue_nb.model import check_name, check_page, job_body, trigger_body, workflow_body
+from glue_nb.model import (
+    check_name,
+    check_page,
+    check_update,
+    job_body,
+    trigger_body,
+    workflow_body,
+)
 from glue_nb.store import Store, dumps, loads
 from glue_nb.timeutil import now, to_datetime
 
@@ -135,7 +142,7 @@ class Definitions:
     def update_job(self, name: str, update: Mapping[str, Any], base_dir: str | None = None) -> str:
         """Glue's UpdateJob: the JobUpdate replaces the whole definition."""
         check_name("Job", name)
-        body = job_body({**update, "Name": name}, base_dir=base_dir)
+        body = job_body({**check_update("Job", name, update), "Name": name}, base_dir=base_dir)
         with self.store.transaction() as conn:
             self._require(conn, "jobs", name, "job")
             self._put_job(conn, body, created=False)
@@ -193,6 +200,7 @@ class Definitions:
     def update_trigger(self, name: str, update: Mapping[str, Any]) -> dict[str, Any]:
         """Glue's UpdateTrigger: Type and WorkflowName cannot change."""
         check_name("Trigger", name)
+        check_update("Trigger", name, update)
         for fixed in ("Type", "WorkflowName"):
             if fixed in update:
                 raise InvalidInputException(

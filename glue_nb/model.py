@@ -33,14 +33,19 @@ __all__ = [
     "NOTEBOOK_COMMAND",
     "check_arguments",
     "check_bool",
+    "check_id",
     "check_integer",
     "check_kernel_name",
     "check_name",
     "check_page",
+    "check_parameters",
     "check_start_job_run",
+    "check_start_workflow_run",
+    "check_string",
     "check_string_map",
     "check_text",
     "check_timeout",
+    "check_update",
     "job_body",
     "job_notebook",
     "parameter_name",
@@ -325,8 +330,92 @@ def check_start_job_run(
     args = check_arguments(f"{where}: Arguments", arguments)
     minutes = None if timeout is None else check_timeout(f"{where}: Timeout", timeout)
     if job_run_id is not None:
-        job_run_id = _string(f"{where}: JobRunId", job_run_id, 255)
+        job_run_id = check_id(f"{where}: JobRunId", job_run_id)
     return job, args, minutes, job_run_id
+
+
+def check_id(what: str, value: Any) -> str:
+    """An id such as a RunId or JobRunId: a string of 1-255 characters (Glue's IdString)."""
+    if not isinstance(value, str) or not value:
+        raise _fail(f"{what} must be a string of 1-255 characters, got {_kind(value)}")
+    return check_string(what, value, 255)
+
+
+def check_update(kind: str, name: Any, update: Any) -> Mapping[str, Any]:
+    """The body of an UpdateJob/UpdateTrigger request (JobUpdate, TriggerUpdate): a map."""
+    if not isinstance(update, Mapping):
+        raise _fail(
+            f"{kind} {_show(name)}: {kind}Update must be a map of {kind} fields, "
+            f"got {_kind(update)}"
+        )
+    return update
+
+
+def check_start_workflow_run(name: Any, run_properties: Any) -> tuple[str, dict[str, str]]:
+    """StartWorkflowRun's Name and RunProperties, checked before anything is written."""
+    workflow = check_name("Workflow", name)
+    return workflow, check_string_map(f"Workflow {workflow!r} RunProperties", run_properties)
+
+
+# Parameters that many operations share, typed as Glue's model types them (NameString,
+# IdString, ...): checked once at the client's boundary, before any of them reaches the store.
+_NAME_PARAMETERS = {
+    "Name": "Name",
+    "JobName": "Job",
+    "WorkflowName": "Workflow",
+    "CrawlerName": "Crawler",
+    "DatabaseName": "Database",
+    "TableName": "Table",
+    "BlueprintName": "Blueprint",
+    "DependentJobName": "Job",
+}
+_NAME_LIST_PARAMETERS = {"Names", "JobNames", "CrawlerNames", "TriggerNames"}
+_ID_PARAMETERS = {"RunId", "JobRunId", "CatalogId", "VersionId"}
+_ID_LIST_PARAMETERS = {"JobRunIds", "NodeIds"}
+_BOOL_PARAMETERS = {
+    "IncludeGraph",
+    "PredecessorsIncluded",
+    "Pending",
+    "IncludeBlueprint",
+    "IncludeParameterSpec",
+    "SkipArchive",
+}
+
+
+def check_parameters(operation: str, parameters: Mapping[str, Any]) -> None:
+    """Check the parameters of any Glue operation that many operations share: names, run ids,
+    lists of them, flags, NextToken (a string) and MaxResults (an integer; its range is the
+    operation's). A parameter that is None counts as not given, except for lists. Request
+    bodies (JobUpdate, TableInput, ...) are checked by their own rules."""
+    for key, value in parameters.items():
+        lists = key in _NAME_LIST_PARAMETERS or key in _ID_LIST_PARAMETERS
+        if value is None and not lists:
+            continue
+        what = f"{operation}: {key}"
+        if key in _NAME_PARAMETERS:
+            try:
+                check_name(_NAME_PARAMETERS[key], value)
+            except InvalidInputException as exc:
+                raise _fail(f"{what}: {exc.message}") from None
+        elif key in _ID_PARAMETERS:
+            check_id(what, value)
+        elif lists:
+            if not isinstance(value, list):
+                raise _fail(f"{what} must be a list, got {_kind(value)}")
+            for i, item in enumerate(value):
+                if key in _ID_LIST_PARAMETERS:
+                    check_id(f"{what}[{i}]", item)
+                else:
+                    try:
+                        check_name("Name", item)
+                    except InvalidInputException as exc:
+                        raise _fail(f"{what}[{i}]: {exc.message}") from None
+        elif key in _BOOL_PARAMETERS:
+            check_bool(what, value)
+        elif key == "NextToken":
+            check_string(what, value, 4096)
+        elif key == "MaxResults" and (isinstance(value, bool) or _as_number(value) is None):
+            raise _fail(f"{what} must be an integer, got {_kind(value)}")  # the range: its own
 
 
 def _plain(what: str, value: Any, depth: int = 0) -> Any:
@@ -389,7 +478,8 @@ def parameter_name(argument: str) -> str:
 
 
 # -- jobs ---------------------------------------------------------------------------------------
-def _string(what: str, value: Any, limit: int | None = None) -> str:
+def check_string(what: str, value: Any, limit: int | None = None) -> str:
+    """A string (of at most ``limit`` characters) that can be stored: no lone surrogate."""
     if not isinstance(value, str) or (limit is not None and len(value) > limit):
         size = f" of at most {limit:,} characters" if limit is not None else ""
         raise _fail(f"{what} must be a string{size}, got {_kind(value)}")
@@ -405,7 +495,7 @@ def _choice(what: str, value: Any, valid: tuple[str, ...]) -> str:
 def _string_list(what: str, value: Any) -> list[str]:
     if not isinstance(value, (list, tuple)):
         raise _fail(f"{what} must be a list of strings, got {_kind(value)}")
-    return [_string(f"{what}[{i}]", item) for i, item in enumerate(value)]
+    return [check_string(f"{what}[{i}]", item) for i, item in enumerate(value)]
 
 
 def _map(what: str, value: Any) -> dict[str, Any]:
@@ -421,11 +511,11 @@ def _notify_delay(what: str, value: Any) -> int:
 # Fields glue-nb stores for Glue (GetJob returns them) but does not use: their type is checked
 # against Glue's model so that what is stored is what Glue would have accepted.
 _JOB_STORED_FIELDS: dict[str, Any] = {
-    "Role": _string,
-    "LogUri": _string,
-    "WorkerType": _string,  # Glue's list of worker types grows; any name is kept
-    "GlueVersion": lambda what, v: _string(what, v, 255),
-    "MaintenanceWindow": _string,
+    "Role": check_string,
+    "LogUri": check_string,
+    "WorkerType": check_string,  # Glue's list of worker types grows; any name is kept
+    "GlueVersion": lambda what, v: check_string(what, v, 255),
+    "MaintenanceWindow": check_string,
     "SecurityConfiguration": check_name,
     "ProfileName": check_name,
     "ExecutionClass": lambda what, v: _choice(what, v, EXECUTION_CLASSES),
@@ -511,7 +601,7 @@ def _command(job: str, command: Any, base_dir: str | os.PathLike[str] | None) ->
     out: dict[str, Any] = {**given, "Name": kind}
     for field in ("PythonVersion", "Runtime"):
         if field in given:
-            out[field] = _string(f"{where} Command.{field}", given[field], 64)
+            out[field] = check_string(f"{where} Command.{field}", given[field], 64)
     kernel = None
     if "KernelName" in given:
         kernel = out["KernelName"] = check_kernel_name(
@@ -521,7 +611,7 @@ def _command(job: str, command: Any, base_dir: str | os.PathLike[str] | None) ->
     if kind == NOTEBOOK_COMMAND:
         out["ScriptLocation"] = resolve_notebook(job, location, base_dir, kernel)
     else:
-        out["ScriptLocation"] = _string(f"{where} Command.ScriptLocation", location, 400000)
+        out["ScriptLocation"] = check_string(f"{where} Command.ScriptLocation", location, 400000)
     return out
 
 
@@ -598,11 +688,14 @@ class _NotebookFacts:
 def _notebook_facts(path: str, mtime_ns: int, size: int) -> _NotebookFacts:
     """What matters to a job in the notebook file at ``path`` (read as nbformat 4)."""
     import nbformat
+    from nbformat.reader import NotJSONError
 
     try:
         nb = nbformat.read(path, as_version=4)
     except OSError as exc:
         return _NotebookFacts(f"notebook {path!r} cannot be read: {exc}")
+    except NotJSONError:  # its message quotes the file: say less
+        return _NotebookFacts(f"{path!r} is not a valid notebook: it is not JSON")
     except Exception as exc:
         return _NotebookFacts(f"{path!r} is not a valid notebook: {exc}")
     try:
@@ -911,6 +1004,6 @@ def workflow_body(request: Mapping[str, Any]) -> dict:
         body["BlueprintDetails"] = _structure(
             f"Workflow {name!r} BlueprintDetails",
             request["BlueprintDetails"],
-            {"BlueprintName": check_name, "RunId": _string},
+            {"BlueprintName": check_name, "RunId": check_id},
         )
     return body

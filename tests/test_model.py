@@ -19,6 +19,7 @@ from glue_nb.model import (
     DEFAULT_KERNEL,
     check_name,
     check_page,
+    check_parameters,
     check_start_job_run,
     check_string_map,
     check_timeout,
@@ -674,3 +675,38 @@ def test_a_notebook_in_another_language_must_name_its_kernel(tmp_path: Path) -> 
         job_body({"Name": "j", "Command": {"ScriptLocation": str(path)}})
     body = job_body({"Name": "j", "Command": {"ScriptLocation": str(path), "KernelName": "ir"}})
     assert body["Command"]["KernelName"] == "ir"
+
+
+def test_a_file_that_is_not_json_is_not_quoted(tmp_path: Path) -> None:
+    """nbformat's own message quotes the start of the file; a Glue endpoint would hand any
+    readable file's first line to whoever asks for it as a ScriptLocation."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("password=hunter2\n")
+    with pytest.raises(InvalidInputException, match="not a valid notebook: it is not JSON") as err:
+        job_body({"Name": "j", "Command": {"ScriptLocation": str(secret)}})
+    assert "hunter2" not in err.value.message
+
+
+@pytest.mark.parametrize(
+    ("parameters", "match"),
+    [
+        ({"JobName": "a\udc80"}, r"GetJob: JobName: Job name .* lone surrogate"),
+        ({"Name": ["wf"]}, r"GetJob: Name: Name name must be a string"),
+        ({"RunId": 5}, r"GetJob: RunId must be a string of 1-255 characters, got int 5"),
+        ({"JobRunIds": "jr_1"}, r"GetJob: JobRunIds must be a list, got str"),
+        ({"JobRunIds": None}, r"GetJob: JobRunIds must be a list"),
+        ({"NodeIds": ["n", 5]}, r"GetJob: NodeIds\[1\] must be a string"),
+        ({"Names": ["ok", ""]}, r"GetJob: Names\[1\]: Name name must be a string of 1-255"),
+        ({"IncludeGraph": "yes"}, r"GetJob: IncludeGraph must be true or false"),
+        ({"NextToken": 5}, r"GetJob: NextToken must be a string"),
+        ({"MaxResults": "10"}, r"GetJob: MaxResults must be an integer, got str '10'"),
+    ],
+)
+def test_shared_parameters_are_checked_at_the_boundary(parameters: dict, match: str) -> None:
+    with pytest.raises(InvalidInputException, match=match):
+        check_parameters("GetJob", parameters)
+
+
+def test_shared_parameters_that_are_fine() -> None:
+    check_parameters("X", {"Name": "wf", "RunId": "wr_1", "NextToken": None, "MaxResults": 0,
+                           "IncludeGraph": False, "Names": [], "Other": object()})  # fmt: skip
