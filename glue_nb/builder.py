@@ -22,6 +22,7 @@ vice versa; ``Workflow.load`` reads a stored one back.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -101,6 +102,9 @@ def _generated(name: str) -> str:
     return f"{name[:240]}… {digest}"
 
 
+_NO_PATH = re.compile("[\x00\ud800-\udfff]")  # a NUL or a lone surrogate
+
+
 def _location(where: str, notebook: Any) -> str:
     """A notebook's path (made absolute against the working directory) or URL, checked."""
     if isinstance(notebook, os.PathLike):
@@ -110,7 +114,7 @@ def _location(where: str, notebook: Any) -> str:
             f"{where}: notebook must be the path (a str or pathlib.Path) or URL of an .ipynb "
             f"file, got {type(notebook).__name__} {_show(notebook)}"
         )
-    if "\x00" in notebook or any(0xD800 <= ord(ch) <= 0xDFFF for ch in notebook):
+    if _NO_PATH.search(notebook):
         raise InvalidInputException(
             f"{where}: notebook {_show(notebook)} contains a NUL or a lone surrogate; no path can"
         )
