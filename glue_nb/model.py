@@ -118,8 +118,9 @@ ACTION_FIELDS = {
 PREDICATE_FIELDS = {"Logical", "Conditions"}
 CONDITION_FIELDS = {"LogicalOperator", "JobName", "State", "CrawlerName", "CrawlState"}
 
-# Glue's NameString allows tabs; glue-nb names also become file names, so no control character.
-_BAD_NAME_CHAR = re.compile("[\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+# Glue's NameString allows tabs and other control characters; glue-nb names also become file
+# names and are printed in terminals, so none of Unicode's control characters (C0, DEL, C1).
+_BAD_NAME_CHAR = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 # Glue's DescriptionString: printable text, tabs and line breaks.
 _BAD_TEXT_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # Any stored string: a lone surrogate cannot be encoded (UTF-8: the store, a notebook, a page).

@@ -593,7 +593,7 @@ def test_next_token_is_a_token_this_module_gave_out(token: object, ok: bool) -> 
 
 
 # -- text that cannot be stored ------------------------------------------------------------------
-@pytest.mark.parametrize("bad", ["a\udc80", "\ud800", "x\ufffe", "nul\x00", "del\x7f"])
+@pytest.mark.parametrize("bad", ["a\udc80", "\ud800", "x\ufffe", "nul\x00", "del\x7f", "csi\x9b"])
 def test_names_with_surrogates_or_control_characters(bad: str) -> None:
     with pytest.raises(InvalidInputException, match=r"Job name .* contains (a lone surrogate|the "
                        r"non-character|the control character) U\+"):  # fmt: skip
