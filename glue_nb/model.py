@@ -718,8 +718,9 @@ def job_notebook(nb: Any, kernel_name: str | None = None) -> Any:
     papermill reads the kernel and the language from the metadata and refuses a notebook that
     names no kernel ("No kernel name found in notebook"), as nbformat 3 notebooks never do;
     nbformat 3 notebooks, upgraded when read, also come back as nbformat 3's node type, which
-    papermill does not take. Raises InvalidInputException when the kernel to look up is not
-    installed here.
+    papermill does not take. A kernel that is not installed here is left for the kernel start
+    to report (a kernel pool backs off from it), unless the notebook does not say its language
+    either: then InvalidInputException names the installed kernels.
     """
     import nbformat
 
@@ -738,15 +739,16 @@ def job_notebook(nb: Any, kernel_name: str | None = None) -> Any:
     specs = KernelSpecManager()
     try:
         found = specs.get_kernel_spec(name)
+        spec = {"name": name, "display_name": found.display_name, "language": found.language}
     except NoSuchKernel:
-        installed = ", ".join(sorted(specs.find_kernel_specs())) or "none"
-        raise _fail(
-            f"no Jupyter kernel named {name!r} is installed here (installed: {installed}); "
-            "install it, or choose another with Command.KernelName"
-        ) from None
-    metadata["kernelspec"] = nbformat.from_dict(
-        {"name": name, "display_name": found.display_name, "language": found.language}
-    )
+        if not language:
+            installed = ", ".join(sorted(specs.find_kernel_specs())) or "none"
+            raise _fail(
+                f"no Jupyter kernel named {name!r} is installed here (installed: {installed}); "
+                "install it, or choose another with Command.KernelName"
+            ) from None
+        spec = {"name": name, "display_name": name, "language": language}
+    metadata["kernelspec"] = nbformat.from_dict(spec)
     return nb
 
 

@@ -657,10 +657,17 @@ def test_a_notebook_without_kernelspec_gets_the_default_or_the_named_kernel(
     assert job_body({"Name": "j", "Command": {"ScriptLocation": str(path)}})
     nb = nbformat.read(str(path), as_version=4)
     assert job_notebook(nb).metadata.kernelspec.name == "python3"
+    # a kernel not installed here is left for the kernel start to report (and a pool to back
+    # off from), as long as the notebook says its language ...
     nb = nbformat.read(str(path), as_version=4)
+    assert dict(job_notebook(nb, "nope").metadata.kernelspec) == {
+        "name": "nope", "display_name": "nope", "language": "python"
+    }  # fmt: skip
+    # ... else papermill could not write the parameters: the missing kernel is named now
+    silent = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
     with pytest.raises(InvalidInputException, match=r"no Jupyter kernel named 'nope' is "
                        r"installed here \(installed: .*python3"):  # fmt: skip
-        job_notebook(nb, "nope")
+        job_notebook(silent, "nope")
     own = nbformat.read(JOB_NB, as_version=4)
     assert job_notebook(own).metadata.kernelspec == own.metadata.kernelspec  # left as it is
 
