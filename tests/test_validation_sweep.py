@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import JOB_NB, wait_run
+from conftest import JOB_NB
 
 import glue_nb as gn
 from glue_nb.client import GlueClient
@@ -145,7 +145,17 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         blueprint = write_blueprint(root / "bp")
         c.create_blueprint(Name="upd-bp", BlueprintLocation=str(blueprint))
         run_id = c.start_workflow_run(Name="wf", Executor=InstantExecutor())["RunId"]
-        yield World(root / "home", c, data, blueprint, run_id)
+        world = World(root / "home", c, data, blueprint, run_id)
+        settle_run(world, run_id)
+        yield world
+
+
+def settle_run(w: World, run_id: str) -> None:
+    """Wait until a run's driver (a thread of this process) has written its last row, so that
+    no commit of it falls into the next request's watch."""
+    driver = w.client.engine.driver(run_id)
+    if driver is not None:
+        assert driver.finished.wait(60), f"run {run_id} still driven after 60 s"
 
 
 class Watch:
@@ -413,7 +423,7 @@ def ops() -> list[Op]:
             lambda w, r: w.client.start_workflow_run(**r, Executor=instant),
             [("Name",), ("RunProperties",)],
             nf,
-            settle=lambda w, result: wait_run(w.client, "wf", result["RunId"]),
+            settle=lambda w, result: settle_run(w, result["RunId"]),
         ),
         Op(
             "put_workflow_run_properties",
@@ -624,7 +634,7 @@ def ops() -> list[Op]:
             lambda w, r: gn.Workflow(uniq("fwf"), home=w.home).run(
                 gn.NotebookJob(uniq("fjob"), JOB_NB)).start(**r, executor=instant),
             [("run_properties",)],
-            settle=lambda w, run: run.wait(timeout=60, progress=False),
+            settle=lambda w, run: settle_run(w, run.run_id),
         ),
         Op(
             "Workflow.load",
