@@ -31,7 +31,8 @@ __all__ = [
     "check_update",
 ]
 
-_TOKEN = re.compile(r"[0-9]{1,18}")
+_TOKEN = re.compile(r"[0-9]{1,18}")  # a NextToken this module's pages gave out: an offset
+
 # Parameters that many operations share, typed as Glue's model types them (NameString,
 # IdString, ...): checked once at the client's boundary, before any of them reaches the store.
 _NAME_PARAMETERS = {
