@@ -22,12 +22,24 @@ vice versa; ``Workflow.load`` reads a stored one back.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from glue_nb.exceptions import InvalidInputException
+from glue_nb.model import (
+    MAX_RETRIES,
+    check_arguments,
+    check_bool,
+    check_integer,
+    check_kernel_name,
+    check_name,
+    check_string_map,
+    check_text,
+    check_timeout,
+)
 from glue_nb.states import WATCHABLE_CRAWL_STATES, WATCHABLE_JOB_STATES
 
 if TYPE_CHECKING:
@@ -37,23 +49,78 @@ if TYPE_CHECKING:
 __all__ = ["Action", "Crawler", "NotebookJob", "Workflow"]
 
 
-def _arguments(parameters: Mapping[str, Any] | None) -> dict[str, str]:
-    """Notebook parameters → Glue arguments (``--name`` keys, string values)."""
+def _arguments(parameters: Any, where: str = "parameters") -> dict[str, str]:
+    """Notebook parameters → Glue arguments (``--name`` keys, string values), checked."""
+    if parameters is None:
+        return {}
+    if not isinstance(parameters, Mapping):
+        raise InvalidInputException(
+            f"{where} must be a map of notebook parameter names to values, e.g. "
+            f"{{'country': 'US'}}, got {type(parameters).__name__} {_show(parameters)}"
+        )
     out = {}
-    for key, value in (parameters or {}).items():
+    for key, value in parameters.items():
+        if not isinstance(key, str) or not key.removeprefix("--"):
+            raise InvalidInputException(
+                f"{where}: parameter name {_show(key)} must be a non-empty string naming a "
+                "variable of the notebook, e.g. 'country'"
+            )
         name = key if key.startswith("--") else f"--{key}"
-        out[name] = value if isinstance(value, str) else _to_text(value)
-    return out
+        out[name] = value if isinstance(value, str) else _to_text(where, key, value)
+    return check_arguments(where, out)
 
 
-def _to_text(value: Any) -> str:
+def _to_text(where: str, key: str, value: Any) -> str:
     import json
 
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, dict, tuple)):
-        return json.dumps(value)
+        try:
+            return json.dumps(value)
+        except (TypeError, ValueError) as exc:
+            raise InvalidInputException(
+                f"{where}: the value of parameter {key!r} cannot be passed to a notebook as "
+                f"JSON ({exc}); give a string, a number or lists/maps of those"
+            ) from None
     return str(value)  # numbers, paths
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:60]}... ({type(value).__name__})"
+
+
+def _generated(name: str) -> str:
+    """A trigger name glue-nb makes up, kept within Glue's 255 characters (a long one is cut
+    and made unique again with a hash of the whole)."""
+    if len(name) <= 255:
+        return name
+    import hashlib
+
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return f"{name[:240]}… {digest}"
+
+
+_NO_PATH = re.compile("[\x00\ud800-\udfff]")  # a NUL or a lone surrogate
+
+
+def _location(where: str, notebook: Any) -> str:
+    """A notebook's path (made absolute against the working directory) or URL, checked."""
+    if isinstance(notebook, os.PathLike):
+        notebook = os.fspath(notebook)
+    if not isinstance(notebook, str) or not notebook:
+        raise InvalidInputException(
+            f"{where}: notebook must be the path (a str or pathlib.Path) or URL of an .ipynb "
+            f"file, got {type(notebook).__name__} {_show(notebook)}"
+        )
+    if _NO_PATH.search(notebook):
+        raise InvalidInputException(
+            f"{where}: notebook {_show(notebook)} contains a NUL or a lone surrogate; no path can"
+        )
+    if "://" not in notebook and not Path(notebook).is_absolute():
+        return str(Path(notebook).absolute())
+    return notebook
 
 
 @dataclass(frozen=True)
@@ -71,9 +138,26 @@ class NotebookJob:
     kernel_name: str | None = None
 
     def __post_init__(self) -> None:
-        path = str(self.notebook)
-        if "://" not in path and not Path(path).is_absolute():
-            object.__setattr__(self, "notebook", str(Path(path).absolute()))
+        """Every field is checked here, at the line that made the job (the notebook file itself
+        is checked when the workflow is deployed)."""
+        where = f"NotebookJob {check_name('Job', self.name)!r}"
+        checked = {
+            "notebook": _location(where, self.notebook),
+            "max_retries": check_integer(f"{where}: max_retries", self.max_retries, 0, MAX_RETRIES),
+            "max_concurrent_runs": check_integer(
+                f"{where}: max_concurrent_runs", self.max_concurrent_runs, 1
+            ),
+            "queue_runs": check_bool(f"{where}: queue_runs", self.queue_runs),
+        }
+        _arguments(self.parameters, f"{where}: parameters")
+        if self.description is not None:
+            checked["description"] = check_text(f"{where}: description", self.description, 2048)
+        if self.timeout is not None:
+            checked["timeout"] = check_timeout(f"{where}: timeout (minutes)", self.timeout)
+        if self.kernel_name is not None:
+            checked["kernel_name"] = check_kernel_name(f"{where}: kernel_name", self.kernel_name)
+        for key, value in checked.items():
+            object.__setattr__(self, key, value)
 
     def __hash__(self) -> int:  # usable as a key of ``when({node: state})`` (fields hold dicts)
         return hash((type(self).__name__, self.name))
@@ -86,7 +170,9 @@ class NotebookJob:
         request: dict[str, Any] = {
             "Name": self.name,
             "Command": command,
-            "DefaultArguments": _arguments(self.parameters),
+            "DefaultArguments": _arguments(
+                self.parameters, f"NotebookJob {self.name!r}: parameters"
+            ),
             "MaxRetries": self.max_retries,
             "ExecutionProperty": {"MaxConcurrentRuns": self.max_concurrent_runs},
             "JobRunQueuingEnabled": self.queue_runs,
@@ -99,7 +185,8 @@ class NotebookJob:
 
     def with_arguments(self, timeout: float | None = None, **parameters: Any) -> Action:
         """This job as a trigger action with its own arguments (and timeout)."""
-        return Action(self, _arguments(parameters), timeout)
+        where = f"NotebookJob {self.name!r}: with_arguments"
+        return Action(self, _arguments(parameters, where), timeout)
 
     @classmethod
     def from_glue(cls, job: Mapping[str, Any]) -> NotebookJob:
@@ -135,6 +222,44 @@ class Crawler:
     configuration: Mapping[str, Any] | str | None = None
     catalog_targets: Sequence[Mapping[str, Any]] = ()
 
+    def __post_init__(self) -> None:
+        """The shapes are checked here; the values when the crawler is deployed (as by
+        CreateCrawler)."""
+        where = f"Crawler {check_name('Crawler', self.name)!r}"
+        targets = self.targets
+        if isinstance(targets, (str, bytes, os.PathLike)) or not isinstance(targets, Sequence):
+            raise InvalidInputException(
+                f"{where}: targets must be a list of folder paths, URLs or S3Target maps, e.g. "
+                f"['data/sales'], got {type(targets).__name__} {_show(targets)}"
+            )
+        for target in targets:
+            path = target.get("Path") if isinstance(target, Mapping) else target
+            if not isinstance(path, (str, os.PathLike)):
+                raise InvalidInputException(
+                    f"{where}: each target must be a path, a URL or a map with Path, got "
+                    f"{_show(target)}"
+                )
+        if self.configuration is not None and not isinstance(self.configuration, (str, Mapping)):
+            raise InvalidInputException(
+                f"{where}: configuration must be a map or a JSON string, got "
+                f"{type(self.configuration).__name__} {_show(self.configuration)}"
+            )
+        for field_name, kind in (("schema_change_policy", Mapping), ("recrawl_policy", str)):
+            value = getattr(self, field_name)
+            if value is not None and not isinstance(value, kind):
+                raise InvalidInputException(
+                    f"{where}: {field_name} must be a {kind.__name__} or None, got "
+                    f"{type(value).__name__} {_show(value)}"
+                )
+        catalog = self.catalog_targets
+        if isinstance(catalog, (str, bytes, Mapping)) or not all(
+            isinstance(t, Mapping) for t in catalog
+        ):
+            raise InvalidInputException(
+                f"{where}: catalog_targets must be a list of CatalogTarget maps, got "
+                f"{_show(catalog)}"
+            )
+
     def __hash__(self) -> int:  # usable as a key of ``when({node: state})`` (fields hold dicts)
         return hash((type(self).__name__, self.name))
 
@@ -144,10 +269,11 @@ class Crawler:
 
         s3 = []
         for target in self.targets:
-            item = dict(target) if isinstance(target, Mapping) else {"Path": str(target)}
-            path = item["Path"]
-            if "://" not in path and not Path(path).is_absolute():
-                item["Path"] = str(Path(path).absolute())
+            item = dict(target) if isinstance(target, Mapping) else {"Path": target}
+            path = os.fspath(item["Path"])
+            if isinstance(path, str) and "://" not in path and not Path(path).is_absolute():
+                path = str(Path(path).absolute())
+            item["Path"] = path
             s3.append(item)
         targets: dict[str, Any] = {"S3Targets": s3}
         if self.catalog_targets:
@@ -165,7 +291,12 @@ class Crawler:
             request["RecrawlPolicy"] = {"RecrawlBehavior": self.recrawl_policy}
         if self.configuration is not None:
             config = self.configuration
-            request["Configuration"] = config if isinstance(config, str) else json.dumps(config)
+            try:
+                request["Configuration"] = config if isinstance(config, str) else json.dumps(config)
+            except (TypeError, ValueError) as exc:
+                raise InvalidInputException(
+                    f"Crawler {self.name!r}: configuration cannot be written as JSON ({exc})"
+                ) from None
         return request
 
     @classmethod
@@ -192,6 +323,20 @@ class Action:
     arguments: Mapping[str, str] = field(default_factory=dict)
     timeout: float | None = None
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.target, (NotebookJob, Crawler)):
+            raise InvalidInputException(
+                f"an action starts a NotebookJob or a Crawler, got {type(self.target).__name__} "
+                f"{_show(self.target)}"
+            )
+        where = f"action {self.target.name!r}"
+        object.__setattr__(
+            self, "arguments", check_arguments(f"{where}: arguments", self.arguments)
+        )
+        if self.timeout is not None:
+            timeout = check_timeout(f"{where}: timeout (minutes)", self.timeout)
+            object.__setattr__(self, "timeout", timeout)
+
     def __hash__(self) -> int:
         return hash(("Action", self.target.name))
 
@@ -207,6 +352,25 @@ class Action:
 Node = NotebookJob | Crawler | Action | str
 
 
+def _pairs(workflow: str, conditions: Any) -> list[tuple[Any, Any]]:
+    """``{node: state}`` or ``[(node, state), ...]`` as a list of pairs, checked for shape."""
+    if isinstance(conditions, Mapping):
+        return list(conditions.items())
+    if isinstance(conditions, (str, bytes)) or not isinstance(conditions, Iterable):
+        raise InvalidInputException(
+            f"Workflow {workflow!r}: conditions must be {{node: state}} or [(node, state), ...], "
+            f"got {type(conditions).__name__} {_show(conditions)}"
+        )
+    pairs = list(conditions)
+    for pair in pairs:
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise InvalidInputException(
+                f"Workflow {workflow!r}: each condition must be a (node, state) pair, got "
+                f"{_show(pair)}"
+            )
+    return [(node, state) for node, state in pairs]
+
+
 class Workflow:
     """A workflow under construction (or loaded from the store), built by chaining calls."""
 
@@ -219,10 +383,24 @@ class Workflow:
         max_concurrent_runs: int | None = None,
         home: str | os.PathLike[str] | None = None,
     ) -> None:
-        self.name = name
+        self.name = check_name("Workflow", name)
+        where = f"Workflow {name!r}"
+        if description is not None:
+            description = check_text(f"{where}: description", description, 120000)
         self.description = description
-        self.default_run_properties = dict(default_run_properties or {})
+        self.default_run_properties = check_string_map(
+            f"{where}: default_run_properties", default_run_properties
+        )
+        if max_concurrent_runs is not None:
+            max_concurrent_runs = check_integer(
+                f"{where}: max_concurrent_runs (None: unlimited)", max_concurrent_runs, 1
+            )
         self.max_concurrent_runs = max_concurrent_runs
+        if home is not None and not isinstance(home, (str, os.PathLike)):
+            raise InvalidInputException(
+                f"{where}: home must be a folder path (a str or pathlib.Path) or None, "
+                f"got {type(home).__name__} {_show(home)}"
+            )
         self.home = home
         self.jobs: dict[str, NotebookJob] = {}
         self.crawlers: dict[str, Crawler] = {}
@@ -239,11 +417,13 @@ class Workflow:
     # -- start triggers --------------------------------------------------------------------------
     def on_demand(self, name: str | None = None) -> Workflow:
         """Start runs on demand (the default when no start trigger is given)."""
-        return self._start_trigger({"Name": name or f"{self.name}: on demand", "Type": "ON_DEMAND"})
+        name = _generated(f"{self.name}: on demand") if name is None else name
+        return self._start_trigger({"Name": name, "Type": "ON_DEMAND"})
 
     def on_schedule(self, name: str, schedule: str, *, active: bool = True) -> Workflow:
         """Start runs on a Glue cron schedule, e.g. ``"cron(0 6 1 * ? *)"`` (UTC)."""
         trigger = {"Name": name, "Type": "SCHEDULED", "Schedule": schedule}
+        active = check_bool(f"Workflow {self.name!r}: on_schedule active", active)
         return self._start_trigger(trigger, active=active)
 
     def on_event(self, name: str, *, batch_size: int = 1, batch_window: int = 900) -> Workflow:
@@ -256,6 +436,7 @@ class Workflow:
         return self._start_trigger(trigger)
 
     def _start_trigger(self, trigger: dict[str, Any], active: bool = False) -> Workflow:
+        check_name("Trigger", trigger["Name"])
         for existing in list(self.triggers.values()):
             if existing["Type"] != "CONDITIONAL":
                 trigger["Actions"] = existing.get("Actions", [])
@@ -286,6 +467,15 @@ class Workflow:
             raise InvalidInputException(
                 f"Workflow {self.name!r}: run() needs at least one job or crawler"
             )
+        for node in nodes:
+            if not isinstance(node, (NotebookJob, Crawler, Action)):
+                raise InvalidInputException(
+                    f"Workflow {self.name!r}: run() takes NotebookJob, Crawler or "
+                    f"job.with_arguments(...) objects, got {type(node).__name__} {_show(node)}"
+                )
+        extra = _arguments(arguments, f"Workflow {self.name!r}: run() arguments")
+        if timeout is not None:
+            timeout = check_timeout(f"Workflow {self.name!r}: run() timeout (minutes)", timeout)
         if self._open is None:
             if self.start_trigger is None:
                 self.on_demand()
@@ -296,18 +486,27 @@ class Workflow:
                     "or another when_*() after the previous run()"
                 )
         trigger = self.triggers[self._open or ""]
-        started = []
+        actions, started = [], []
+        taken = {a.get("JobName") or a.get("CrawlerName") for a in trigger["Actions"]}
         for node in nodes:
             action = node if isinstance(node, Action) else Action(node)
-            if arguments or timeout is not None:
+            if extra or timeout is not None:
                 action = replace(
                     action,
-                    arguments={**action.arguments, **_arguments(arguments)},
+                    arguments={**action.arguments, **extra},
                     timeout=timeout if timeout is not None else action.timeout,
                 )
+            name = action.target.name
+            if name in taken:
+                raise InvalidInputException(
+                    f"Workflow {self.name!r}: {name!r} is given twice to trigger "
+                    f"{trigger['Name']!r}; a trigger starts each job or crawler once"
+                )
+            taken.add(name)
             self._add(action.target)
-            trigger["Actions"].append(action.to_glue())
-            started.append(action.target.name)
+            actions.append(action.to_glue())
+            started.append(name)
+        trigger["Actions"].extend(actions)
         self._cursor, self._open = started, None
         return self
 
@@ -341,16 +540,22 @@ class Workflow:
         logical: str = "AND",
     ) -> Workflow:
         """Open a conditional trigger on explicit ``{node: state}`` conditions."""
-        pairs = list(conditions.items() if isinstance(conditions, Mapping) else conditions)
+        if name is not None:
+            check_name("Trigger", name)
+        if not isinstance(logical, str) or logical not in ("AND", "ANY"):
+            raise InvalidInputException(
+                f"Workflow {self.name!r}: logical must be 'AND' or 'ANY', got {_show(logical)}"
+            )
+        pairs = _pairs(self.name, conditions)
         if not pairs:
             raise InvalidInputException(
                 f"Workflow {self.name!r}: trigger {name!r} needs at least one condition"
             )
         glue_conditions = [self._condition(node, state) for node, state in pairs]
         watched = [self._node_name(n) for n, _ in pairs]
-        name = (
-            name or f"{self.name}: {' & '.join(watched)} {'/'.join(sorted({s for _, s in pairs}))}"
-        )
+        if name is None:
+            states = "/".join(sorted({s for _, s in pairs}))
+            name = _generated(f"{self.name}: {' & '.join(watched)} {states}")
         if name in self.triggers:
             raise InvalidInputException(f"Workflow {self.name!r}: trigger {name!r} exists already")
         self.triggers[name] = {
@@ -394,6 +599,11 @@ class Workflow:
     def _node_name(self, node: Node) -> str:
         if isinstance(node, Action):
             node = node.target
+        if not isinstance(node, (str, NotebookJob, Crawler)):
+            raise InvalidInputException(
+                f"Workflow {self.name!r}: expected a job, a crawler or the name of one, got "
+                f"{type(node).__name__} {_show(node)}"
+            )
         name = node if isinstance(node, str) else node.name
         if name not in self.jobs and name not in self.crawlers:
             raise InvalidInputException(
@@ -421,7 +631,7 @@ class Workflow:
     # -- editing a loaded workflow ---------------------------------------------------------------
     def remove_trigger(self, name: str) -> Workflow:
         """Drop a trigger (jobs only it started stay defined but are no longer in the graph)."""
-        if name not in self.triggers:
+        if not isinstance(name, str) or name not in self.triggers:
             raise InvalidInputException(
                 f"Workflow {self.name!r} has no trigger {name!r} "
                 f"(known: {', '.join(self.triggers)})"
@@ -431,6 +641,11 @@ class Workflow:
 
     def replace(self, node: NotebookJob | Crawler) -> Workflow:
         """Swap in a changed definition of a job or crawler of the same name."""
+        if not isinstance(node, (NotebookJob, Crawler)):
+            raise InvalidInputException(
+                f"Workflow {self.name!r}: replace() takes a NotebookJob or a Crawler, got "
+                f"{type(node).__name__} {_show(node)}"
+            )
         registry: dict[str, Any] = self.jobs if isinstance(node, NotebookJob) else self.crawlers
         if node.name not in registry:
             raise InvalidInputException(f"Workflow {self.name!r} has no {node.name!r} to replace")
@@ -438,6 +653,11 @@ class Workflow:
         return self
 
     def job(self, name: str) -> NotebookJob:
+        if not isinstance(name, str) or name not in self.jobs:
+            raise InvalidInputException(
+                f"Workflow {self.name!r} has no job {_show(name)} "
+                f"(known: {', '.join(sorted(self.jobs)) or 'none'})"
+            )
         return self.jobs[name]
 
     # -- to and from the store -------------------------------------------------------------------
@@ -484,12 +704,16 @@ class Workflow:
     def start(
         self, run_properties: Mapping[str, str] | None = None, *, executor: Any = None
     ) -> Run:
-        """Deploy, then start a run now; returns its :class:`~glue_nb.run.Run`."""
+        """Deploy, then start a run now; returns its :class:`~glue_nb.run.Run`.
+
+        The run properties and the executor are checked before anything is deployed."""
         from glue_nb.run import Run
 
-        self.deploy()
+        props = check_string_map(f"Workflow {self.name!r} RunProperties", run_properties)
         c = self.client()
-        run_id = c.engine.start_workflow_run(self.name, run_properties, executor=executor)
+        chosen = c.engine.executor(executor)
+        self.deploy()
+        run_id = c.engine.start_workflow_run(self.name, props, executor=chosen)
         return Run(c, self.name, run_id)
 
     def runs(self) -> Any:
@@ -509,6 +733,7 @@ class Workflow:
         """Read a stored workflow (however it was made) back into the fluent form."""
         from glue_nb.client import client
 
+        check_name("Workflow", name)
         c = client(home)
         stored = c.definitions.workflow(name)
         wf = cls(

@@ -20,7 +20,14 @@ from glue_nb import exceptions as _exc
 from glue_nb.definitions import Definitions, paginate
 from glue_nb.engine import Engine
 from glue_nb.exceptions import EntityNotFoundException, GlueNbError, InvalidInputException
-from glue_nb.model import check_name, check_string_map
+from glue_nb.model import (
+    check_id,
+    check_name,
+    check_parameters,
+    check_start_job_run,
+    check_start_workflow_run,
+    check_string_map,
+)
 from glue_nb.records import job_run_dict
 from glue_nb.runs import RunReader
 from glue_nb.store import Store, loads
@@ -42,6 +49,7 @@ def _operation(name: str) -> Callable[[F], F]:
                     f"e.g. {fn.__name__}(Name=...)"
                 )
             try:
+                check_parameters(name, kwargs)  # names, ids, flags, tokens: Glue's shapes
                 return fn(*args, **kwargs)
             except GlueNbError as exc:
                 if not exc.operation_name:
@@ -154,7 +162,8 @@ class GlueClient:
         Executor: Any = None,
     ) -> dict[str, Any]:
         """Start a run; ``Executor`` (beyond Glue) picks where its jobs run (``"dask"``, ...)."""
-        return _meta(RunId=self.engine.start_workflow_run(Name, RunProperties, executor=Executor))
+        name, props = check_start_workflow_run(Name, RunProperties)
+        return _meta(RunId=self.engine.start_workflow_run(name, props, executor=Executor))
 
     @_operation("StopWorkflowRun")
     def stop_workflow_run(self, *, Name: str, RunId: str) -> dict[str, Any]:
@@ -220,6 +229,7 @@ class GlueClient:
 
     def _run_row(self, name: str, run_id: str) -> Any:
         check_name("Workflow", name)
+        check_id("RunId", run_id)
         row = self.runs.run_row(name, run_id)
         if row is None:
             self.definitions.workflow(name)  # EntityNotFound for the workflow first
@@ -269,8 +279,9 @@ class GlueClient:
         **ignored: Any,
     ) -> dict[str, Any]:
         """Run a job outside any workflow; ``JobRunId`` retries that earlier run."""
+        job, args, timeout, retry_of = check_start_job_run(JobName, Arguments, Timeout, JobRunId)
         run_id = self.engine.start_job_run(
-            JobName, Arguments, timeout=Timeout, retry_of=JobRunId, executor=Executor
+            job, args, timeout=timeout, retry_of=retry_of, executor=Executor
         )
         return _meta(JobRunId=run_id)
 

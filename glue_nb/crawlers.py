@@ -517,7 +517,8 @@ class CrawlerService:
                 )
             old = loads(row["body"])
             request = {**old, **{k: v for k, v in fields.items() if v is not None}, "Name": Name}
-            recrawl = (request.get("RecrawlPolicy") or {}).get("RecrawlBehavior")
+            policy = request.get("RecrawlPolicy")
+            recrawl = policy.get("RecrawlBehavior") if isinstance(policy, Mapping) else None
             if recrawl == "CRAWL_NEW_FOLDERS_ONLY" and "SchemaChangePolicy" not in fields:
                 request.pop("SchemaChangePolicy", None)  # take the LOG/LOG it requires
             body = crawler_body(request, base_dir=base_dir)
@@ -725,11 +726,13 @@ class CrawlerService:
         string as in Glue.
         """
         limit = self._limit(MaxResults)
+        try:  # the start time of the last crawl of the previous page
+            before = float(NextToken) if NextToken else None
+        except ValueError:
+            raise _fail(f"ListCrawls: invalid NextToken {NextToken!r}") from None
         states = {"SUCCEEDED": "COMPLETED", "CANCELLED": "STOPPED", "CANCELLING": "RUNNING"}
         self._require(CrawlerName)
-        rows = self.crawls.of_crawler(
-            CrawlerName, before=float(NextToken) if NextToken else None, limit=limit + 1
-        )
+        rows = self.crawls.of_crawler(CrawlerName, before=before, limit=limit + 1)
         crawls = [
             {
                 "CrawlId": r["crawl_id"],

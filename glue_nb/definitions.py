@@ -19,7 +19,14 @@ from glue_nb.exceptions import (
     InvalidInputException,
 )
 from glue_nb.graph import DesignGraph, check_design, design_graph
-from glue_nb.model import check_name, job_body, trigger_body, workflow_body
+from glue_nb.model import (
+    check_name,
+    check_page,
+    check_update,
+    job_body,
+    trigger_body,
+    workflow_body,
+)
 from glue_nb.states import TriggerState
 from glue_nb.store import Store, loads
 from glue_nb.store.crawlers import CrawlerDefinitions
@@ -33,15 +40,7 @@ def paginate(
     items: Sequence[Any], next_token: str | None, max_results: int | None, limit: int, what: str
 ) -> tuple[list[Any], str | None]:
     """Glue-style NextToken/MaxResults paging over a sorted list."""
-    size = limit if max_results is None else max_results
-    if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= limit:
-        raise InvalidInputException(f"{what}: MaxResults must be 1-{limit}, got {max_results!r}")
-    start = 0
-    if next_token:
-        try:
-            start = int(next_token)
-        except ValueError:
-            raise InvalidInputException(f"{what}: invalid NextToken {next_token!r}")
+    start, size = check_page(what, next_token, max_results, limit)
     page = list(items[start : start + size])
     more = start + size < len(items)
     return page, (str(start + size) if more else None)
@@ -125,7 +124,7 @@ class Definitions:
     def update_job(self, name: str, update: Mapping[str, Any], base_dir: str | None = None) -> str:
         """Glue's UpdateJob: the JobUpdate replaces the whole definition."""
         check_name("Job", name)
-        body = job_body({**update, "Name": name}, base_dir=base_dir)
+        body = job_body({**check_update("Job", name, update), "Name": name}, base_dir=base_dir)
         with self.store.transaction():
             self._require(self.job_rows, name, "job")
             self.job_rows.replace(body)
@@ -144,10 +143,8 @@ class Definitions:
 
     # -- triggers ----------------------------------------------------------------------------
     def create_trigger(self, request: Mapping[str, Any]) -> str:
-        start = bool(request.get("StartOnCreation"))
-        body = trigger_body({k: v for k, v in request.items() if k != "StartOnCreation"})
-        if request.get("StartOnCreation") and body["Type"] == "ON_DEMAND":
-            trigger_body(request)  # raises Glue's message
+        body = trigger_body(request)  # checks StartOnCreation too (a bool; not for ON_DEMAND)
+        start = request.get("StartOnCreation") is True
         activate = start and body["Type"] in ("SCHEDULED", "CONDITIONAL")
         state = TriggerState.ACTIVATED if activate else TriggerState.CREATED
         with self.store.transaction():
@@ -161,6 +158,7 @@ class Definitions:
     def update_trigger(self, name: str, update: Mapping[str, Any]) -> dict[str, Any]:
         """Glue's UpdateTrigger: Type and WorkflowName cannot change."""
         check_name("Trigger", name)
+        check_update("Trigger", name, update)
         for fixed in ("Type", "WorkflowName"):
             if fixed in update:
                 raise InvalidInputException(
@@ -255,7 +253,7 @@ class Definitions:
         job_bodies = [job_body(j, base_dir=base_dir) for j in jobs]
         trig_bodies, states = [], {}
         for request in triggers:
-            body = trigger_body({k: v for k, v in request.items() if k != "StartOnCreation"})
+            body = trigger_body(request)
             if body.get("WorkflowName", wf["Name"]) != wf["Name"]:
                 raise InvalidInputException(
                     f"Trigger {body['Name']!r} belongs to workflow {body['WorkflowName']!r}, "

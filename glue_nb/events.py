@@ -31,6 +31,7 @@ from typing import Any
 
 from glue_nb.exceptions import AlreadyExistsException, InvalidInputException
 from glue_nb.graph import design_graph
+from glue_nb.model import check_string
 from glue_nb.store import Store, loads
 from glue_nb.timeutil import to_datetime
 
@@ -149,6 +150,8 @@ def _entry(entry: Mapping[str, Any], index: int) -> tuple[str, str, str, str]:
             raise InvalidInputException(
                 f"event {index}: {what} must be a string of 1-256 characters, got {value!r}"
             )
+    for what, value in (("EventId", event_id), ("Source", source), ("DetailType", detail_type)):
+        check_string(f"event {index}: {what}", value)  # no lone surrogate
     detail = entry.get("Detail")
     if detail is None:
         detail = {}

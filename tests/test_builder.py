@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import JOB_NB, states, wait_run
+from conftest import JOB_NB, snapshot, states, wait_run, write_notebook
 
 import glue_nb as gn
 from glue_nb.exceptions import InvalidInputException, OperationTimeoutException
@@ -153,6 +153,113 @@ def test_builder_errors(build: object, match: str) -> None:
         build(a, b)  # type: ignore[operator]
 
 
+# -- every argument is checked where it is given -------------------------------------------------
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        (
+            {"parameters": {1: 2}},
+            r"NotebookJob 'x': parameters: parameter name 1 must be a non-empty",
+        ),
+        ({"parameters": ["a"]}, r"NotebookJob 'x': parameters must be a map .*got list \['a'\]"),
+        ({"parameters": "a=1"}, "parameters must be a map"),
+        ({"parameters": {"": 1}}, "parameter name '' must be a non-empty string"),
+        ({"parameters": {"class": "c"}}, "'--class' cannot become a notebook parameter"),
+        ({"parameters": {"s": "a\udc80"}}, "value of '--s' .* lone surrogate"),
+        ({"parameters": {"cols": [object()]}}, "the value of parameter 'cols' cannot be passed"),
+        ({"notebook": None}, r"NotebookJob 'x': notebook must be the path .*got NoneType None"),
+        ({"notebook": 5}, "notebook must be the path"),
+        ({"notebook": ""}, "notebook must be the path"),
+        ({"notebook": "a\x00.ipynb"}, "contains a NUL"),
+        ({"max_retries": -1}, "NotebookJob 'x': max_retries must be an integer from 0 to 10"),
+        ({"max_retries": "2"}, "max_retries must be an integer"),
+        ({"timeout": "0.02"}, r"NotebookJob 'x': timeout \(minutes\) must be a number"),
+        ({"timeout": -1}, "timeout"),
+        ({"max_concurrent_runs": 0}, "max_concurrent_runs must be an integer >= 1"),
+        ({"queue_runs": "yes"}, "NotebookJob 'x': queue_runs must be true or false"),
+        ({"kernel_name": 3}, "kernel_name must be the name of a Jupyter kernel"),
+        ({"description": 5}, "description must be a string"),
+        ({"name": None}, "Job name must be a string of 1-255 characters, got None"),
+        ({"name": "a\udc80"}, "Job name .* lone surrogate"),
+    ],
+)
+def test_notebook_job_checks_every_field(kwargs: dict, match: str) -> None:
+    args = {"name": "x", "notebook": JOB_NB, **kwargs}
+    with pytest.raises(InvalidInputException, match=match):
+        gn.NotebookJob(**args)
+
+
+def test_notebook_job_normalises_what_it_accepts(tmp_path: Path) -> None:
+    job = gn.NotebookJob("x", tmp_path / "a.ipynb", parameters={"--n": 1}, timeout=1)
+    assert job.notebook == str(tmp_path / "a.ipynb")  # a pathlib.Path becomes its string
+    assert job.to_request()["DefaultArguments"] == {"--n": "1"}
+    assert gn.NotebookJob("x", "s3://bucket/a.ipynb").notebook == "s3://bucket/a.ipynb"
+
+
+@pytest.mark.parametrize(
+    ("build", "match"),
+    [
+        (lambda a, b: a.with_arguments(timeout=-1), r"action 'a': timeout \(minutes\) must be"),
+        (lambda a, b: a.with_arguments(**{"class": "x"}), "'--class' cannot become"),
+        (lambda a, b: gn.Action("a"), "an action starts a NotebookJob or a Crawler, got str"),
+        (lambda a, b: gn.Workflow(None), "Workflow name must be a string"),
+        (lambda a, b: gn.Workflow("w", default_run_properties={"n": 1}), "value of 'n' must be"),
+        (lambda a, b: gn.Workflow("w", default_run_properties=["a"]), "must be a map of strings"),
+        (lambda a, b: gn.Workflow("w", max_concurrent_runs=0), "max_concurrent_runs"),
+        (lambda a, b: gn.Workflow("w", description=7), "description must be a string"),
+        (lambda a, b: gn.Workflow("w", home=5), "home must be a folder path"),
+        (lambda a, b: gn.Workflow("w").run("a"), "run\\(\\) takes NotebookJob, Crawler .*got str"),
+        (lambda a, b: gn.Workflow("w").run(None), "run\\(\\) takes NotebookJob"),
+        (lambda a, b: gn.Workflow("w").run(a, a), "'a' is given twice to trigger 'w: on demand'"),
+        (lambda a, b: gn.Workflow("w").run(a, arguments=["x"]), "run\\(\\) arguments must be"),
+        (lambda a, b: gn.Workflow("w").run(a, timeout="1"), "run\\(\\) timeout"),
+        (lambda a, b: gn.Workflow("w").on_demand(5), "Trigger name must be a string"),
+        (lambda a, b: gn.Workflow("w").on_schedule("t", "cron(0 6 * * ? *)", active="no"),
+         "on_schedule active must be true or false"),
+        (lambda a, b: gn.Workflow("w").run(a).when("t", 5), "conditions must be"),
+        (lambda a, b: gn.Workflow("w").run(a).when("t", [(a,)]), "a \\(node, state\\) pair"),
+        (lambda a, b: gn.Workflow("w").run(a).when("t", {a: "SUCCEEDED"}, logical="OR"),
+         "logical must be 'AND' or 'ANY'"),
+        (lambda a, b: gn.Workflow("w").run(a).when("t", {5: "SUCCEEDED"}), "got int 5"),
+        (lambda a, b: gn.Workflow("w").run(a).when_all(["SUCCEEDED"]), "cannot watch"),
+        (lambda a, b: gn.Workflow("w").run(a).after(None), "expected a job, a crawler"),
+        (lambda a, b: gn.Workflow("w").run(a).remove_trigger([]), "has no trigger \\[\\]"),
+        (lambda a, b: gn.Workflow("w").run(a).replace("a"), "replace\\(\\) takes a NotebookJob"),
+        (lambda a, b: gn.Workflow("w").run(a).job("nope"), "has no job 'nope' \\(known: a\\)"),
+        (lambda a, b: gn.Crawler("c", "data/", "db"), "targets must be a list .*got str"),
+        (lambda a, b: gn.Crawler("c", [5], "db"), "each target must be a path"),
+        (lambda a, b: gn.Crawler("c", ["d"], "db", configuration=5), "configuration must be"),
+        (lambda a, b: gn.Crawler("c", ["d"], "db", configuration={"x": {1}}).to_request(),
+         "cannot be written as JSON"),
+    ],
+)  # fmt: skip
+def test_fluent_calls_check_their_arguments(build: object, match: str) -> None:
+    a, b = jobs("a", "b")
+    with pytest.raises(InvalidInputException, match=match):
+        build(a, b)  # type: ignore[operator]
+
+
+def test_generated_trigger_names_stay_within_glue_limits(tmp_path: Path) -> None:
+    long = "w" * 250
+    a, b = (gn.NotebookJob(n * 200, JOB_NB) for n in "ab")
+    wf = gn.Workflow(long, home=tmp_path / "home").run(a).when_all_succeeded().run(b)
+    names = [t["Name"] for t in wf.to_glue()["Triggers"]]
+    assert all(len(n) <= 255 for n in names) and len(set(names)) == 2
+    wf.deploy()  # Glue's rules hold: the names are valid
+    assert len(gn.client(tmp_path / "home").definitions.workflow_triggers(long)) == 2
+
+
+def test_start_refused_for_its_run_properties_deploys_nothing(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    wf = gn.Workflow("w", home=home).run(*jobs("a"))
+    with pytest.raises(InvalidInputException, match="Workflow 'w' RunProperties: value of 'n'"):
+        wf.start({"n": 1})
+    with pytest.raises(InvalidInputException, match="unknown executor 'nope'"):
+        wf.start(executor="nope")
+    assert not snapshot(home) or not any(snapshot(home).values())
+    assert gn.client(home).list_workflows()["Workflows"] == []
+
+
 def test_one_job_reused_in_two_workflows(tmp_path: Path) -> None:
     shared, other = jobs("shared", "other")
     home = tmp_path / "home"
@@ -218,3 +325,30 @@ def test_wait_times_out_on_a_run_still_running_then_stop_ends_it(tmp_path: Path)
     run.stop().wait(timeout=60, progress=False)
     assert run.status == "STOPPED"
     assert list(run.table()["state"]) == ["STOPPED"]
+
+
+@pytest.mark.kernel
+def test_old_and_kernel_less_notebooks_run(tmp_path: Path) -> None:
+    """An nbformat 3 notebook (upgraded in memory, the file untouched) and a notebook without a
+    kernelspec both run, with the default kernel; before, every run failed with papermill's
+    "No kernel name found in notebook"."""
+    from nbformat import v3, writes
+
+    old = tmp_path / "old.ipynb"
+    cells = [v3.new_code_cell(input="n = 1", metadata={"tags": ["parameters"]}),
+             v3.new_code_cell(input="print('n is', n)")]  # fmt: skip
+    old.write_text(writes(v3.new_notebook(worksheets=[v3.new_worksheet(cells=cells)]), version=3))
+    text = old.read_text()
+    bare = write_notebook(tmp_path / "bare.ipynb", ["n = 1", "print('n is', n)"], kernelspec=False)
+    jobs_ = [gn.NotebookJob("old", old, parameters={"n": 2}), gn.NotebookJob("bare", bare)]
+    run = gn.Workflow("w", home=tmp_path / "home").run(*jobs_).start()
+    run.wait(timeout=120, progress=False)
+    table = run.table().set_index("node")
+    assert dict(table["state"]) == {"old": "SUCCEEDED", "bare": "SUCCEEDED"}, dict(table["error"])
+    import nbformat
+
+    out = nbformat.read(table["output_notebook"]["old"], as_version=4)
+    assert out.nbformat == 4 and out.metadata.kernelspec.name == "python3"
+    printed = [o["text"] for c in out.cells for o in c.get("outputs", []) if "text" in o]
+    assert printed == ["n is 2\n"]  # the parameter reached the old notebook
+    assert old.read_text() == text  # the file itself is not upgraded

@@ -91,9 +91,13 @@ def load_package(location: str, cache_dir: Path) -> Package:
     if not isinstance(location, str) or not location:
         raise InvalidInputException("BlueprintLocation must be the path of a folder or .zip file")
     path = _local(location)
-    if path.is_file() and zipfile.is_zipfile(path):
+    try:
+        is_zip, is_dir = path.is_file() and zipfile.is_zipfile(path), path.is_dir()
+    except OSError as exc:  # e.g. a name too long for the file system
+        raise InvalidInputException(f"BlueprintLocation cannot be read: {exc.strerror or exc}")
+    if is_zip:
         path = _extract(path, cache_dir)
-    elif not path.is_dir():
+    elif not is_dir:
         raise InvalidInputException(
             f"BlueprintLocation {location!r}: no such folder or .zip file ({path})"
         )

@@ -30,8 +30,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from glue_nb.exceptions import InvalidInputException
 from glue_nb.jobs.spec import JobResult, JobSpec
-from glue_nb.model import parameter_name
+from glue_nb.model import job_notebook, parameter_name
 
 __all__ = ["ParameterError", "coerce_parameters", "execute_notebook_job", "start_kernel"]
 
@@ -286,9 +287,11 @@ def execute_notebook_job(
         except Exception as exc:
             raise _Stopped("FAILED", f"notebook {spec.notebook!r} cannot be read: {exc}")
         cwd = spec.cwd or (None if "://" in spec.notebook else str(Path(spec.notebook).parent))
-        kernel_name = (
-            spec.kernel_name or (nb.metadata.get("kernelspec") or {}).get("name") or "python3"
-        )
+        try:  # nbformat 4, naming its kernel (papermill reads kernel and language from there)
+            nb = job_notebook(nb, spec.kernel_name)
+        except InvalidInputException as exc:
+            raise _Stopped("FAILED", f"KernelStartError: {exc.message}")
+        kernel_name = nb.metadata.kernelspec.name
         try:
             nb, inserted = _prepare(spec, nb, updates_path, cwd)
         except ParameterError as exc:
