@@ -3,7 +3,7 @@
 :class:`CrawlerService` implements Glue's crawler operations (create/get/update/delete,
 start/stop, list) and the three steps the engine uses to run a crawler as a workflow node:
 :meth:`~CrawlerService.begin_crawl` (atomically mark the crawler RUNNING and hand out a
-self-contained spec), :func:`glue_nb.jobs.crawler.execute_crawl` (anywhere, no store), and
+self-contained spec), :func:`glue_nb.crawl.execute_crawl` (anywhere, no store), and
 :meth:`~CrawlerService.finish_crawl` (one transaction: catalog changes, the crawl record, the
 crawler back to READY). ``start_crawler`` runs the same three steps in a background thread.
 
@@ -222,7 +222,7 @@ def crawler_body(
 
     Raises InvalidInputException naming the crawler and the field before anything is written.
     """
-    from glue_nb.jobs.crawler import parse_configuration
+    from glue_nb.crawl.config import parse_configuration
 
     name = check_name("Crawler", request.get("Name"))
     where = f"Crawler {name!r}"
@@ -595,7 +595,7 @@ class CrawlerService:
         return thread
 
     def _run(self, crawl_id: str, spec: dict[str, Any]) -> None:
-        from glue_nb.jobs.crawler import execute_crawl
+        from glue_nb.crawl import execute_crawl
 
         polled = [0.0, False, time.monotonic()]
 

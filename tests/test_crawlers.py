@@ -19,7 +19,7 @@ from glue_nb.exceptions import (
     EntityNotFoundException,
     InvalidInputException,
 )
-from glue_nb.jobs.crawler import execute_crawl
+from glue_nb.crawl import execute_crawl
 from glue_nb.store import Store
 
 
