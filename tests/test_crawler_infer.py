@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from glue_nb.exceptions import InvalidInputException
 from glue_nb.crawl import (
     execute_crawl,
     glob_to_regex,
@@ -19,6 +18,7 @@ from glue_nb.crawl import (
     parse_type,
     render_type,
 )
+from glue_nb.exceptions import InvalidInputException
 
 
 def write(path: Path, text: str | bytes) -> Path:

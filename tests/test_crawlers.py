@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from glue_nb.crawl import execute_crawl
 from glue_nb.crawlers import CrawlerService
 from glue_nb.exceptions import (
     AlreadyExistsException,
@@ -19,7 +20,6 @@ from glue_nb.exceptions import (
     EntityNotFoundException,
     InvalidInputException,
 )
-from glue_nb.crawl import execute_crawl
 from glue_nb.store import Store
 
 
