@@ -221,6 +221,7 @@ def crawler_body(
     """Validate a CreateCrawler/UpdateCrawler request; return the definition to store.
 
     Raises InvalidInputException naming the crawler and the field before anything is written.
+    ``DatabaseName`` is optional, as in Glue; a crawl of S3Targets without it fails, saying so.
     """
     from glue_nb.crawl.config import parse_configuration
 
@@ -242,8 +243,6 @@ def crawler_body(
             body["DatabaseName"] = check_name("Database", database)
         except InvalidInputException as exc:
             raise _fail(f"{where}: DatabaseName: {exc.message}")
-    elif "S3Targets" in body["Targets"]:
-        raise _fail(f"{where}: DatabaseName is required to crawl S3Targets (the tables go there)")
     if request.get("Description") is not None:
         body["Description"] = _text(f"{where}: Description", request["Description"], 2048)
     classifiers = request.get("Classifiers")

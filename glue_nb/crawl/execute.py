@@ -77,7 +77,10 @@ class _Crawl:
         spec_targets = self.crawler.get("Targets") or {}
         for s3 in spec_targets.get("S3Targets") or ():
             if not self.database:
-                raise CrawlFailed(f"crawler {self.name!r} has S3Targets but no DatabaseName")
+                raise CrawlFailed(
+                    f"crawler {self.name!r} has no DatabaseName, so the tables of its S3Targets "
+                    "have no database to go to; set one with UpdateCrawler(DatabaseName=...)"
+                )
             targets.append(
                 make_target(
                     s3["Path"],
