@@ -52,7 +52,7 @@ class DatabaseOperations:
         with self.store.read() as conn:
             return {"Database": database_dict(require_database(conn, Name, "Name"))}
 
-    @operation("GetDatabases", ignored=("AuditContext",))
+    @operation("GetDatabases")
     def get_databases(
         self,
         NextToken: str | None = None,
