@@ -585,3 +585,45 @@ def test_the_client_reaches_the_new_operations(tmp_path: Path) -> None:
         client.get_partitions(DatabaseName="db", TableName="t", Bogus=1)
     assert "'Bogus'" in info.value.response["Error"]["Message"]
     assert info.value.operation_name == "GetPartitions"
+
+
+def test_crawled_tables_and_partitions_have_glues_shapes(tmp_path: Path) -> None:
+    """What a crawl writes (csv with a header, gzip json, parquet; Hive partitions; a second
+    crawl that adds a column and archives a version) reads back in Glue's output shapes."""
+    import gzip
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from glue_nb.crawlers import CrawlerService
+
+    data = tmp_path / "data"
+    for day in ("1", "2"):
+        folder = data / "orders" / f"day={day}"
+        folder.mkdir(parents=True)
+        (folder / "o.csv").write_text('id,amount,note\n1,2.5,"a, b"\n2,3.5,c\n')
+    (data / "events").mkdir()
+    (data / "events" / "e.json.gz").write_bytes(gzip.compress(b'{"k": 1, "v": {"x": [1]}}\n'))
+    (data / "facts").mkdir()
+    pq.write_table(
+        pa.table({"n": [1, 2], "when": pa.array([1, 2], pa.timestamp("s"))}),
+        data / "facts" / "f.parquet",
+    )
+    svc = CrawlerService(Store(tmp_path / "home"))
+    svc.create_crawler(Name="c", Targets={"S3Targets": [{"Path": str(data)}]}, DatabaseName="lake")
+    for _ in range(2):
+        svc.start_crawler(Name="c")
+        assert svc.wait_for_crawler("c", timeout=60)["LastCrawl"]["Status"] == "SUCCEEDED"
+        (data / "orders" / "day=3").mkdir(exist_ok=True)
+        (data / "orders" / "day=3" / "o.csv").write_text("id,amount,note,extra\n3,1.5,d,e\n")
+    catalog = svc.catalog
+    tables = catalog.get_tables(DatabaseName="lake")
+    assert_output("GetTables", tables)
+    assert {t["Name"] for t in tables["TableList"]} == {"orders", "events", "facts"}
+    partitions = catalog.get_partitions(DatabaseName="lake", TableName="orders")
+    assert_output("GetPartitions", partitions)
+    assert values_of(partitions) == [["1"], ["2"], ["3"]]
+    history = catalog.get_table_versions(DatabaseName="lake", TableName="orders")
+    assert_output("GetTableVersions", history)
+    assert [v["VersionId"] for v in history["TableVersions"]] == ["1", "0"]
+    assert_output("GetDatabase", catalog.get_database(Name="lake"))

@@ -28,6 +28,7 @@ _TOKEN = re.compile(
 
 
 def _tokens(expression: str) -> list[tuple[str, str]]:
+    """The tokens of an expression: (kind, text) with quotes removed."""
     out, pos = [], 0
     text = expression.rstrip()
     while pos < len(text):
@@ -48,6 +49,8 @@ def _tokens(expression: str) -> list[tuple[str, str]]:
 
 
 class _Parser:
+    """A recursive-descent parser of partition expressions into predicates."""
+
     def __init__(self, expression: str, keys: Mapping[str, str]) -> None:
         self.expression = expression
         self.tokens = _tokens(expression)
@@ -168,6 +171,8 @@ class _Parser:
 
 
 def _compare(key: str, op: str, literal: str, numeric: bool) -> Callable[[Mapping[str, str]], bool]:
+    """A predicate comparing one key's value with a literal (as numbers when ``numeric``)."""
+
     def test(values: Mapping[str, str]) -> bool:
         value = values.get(key)
         if value is None:

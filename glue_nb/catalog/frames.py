@@ -202,6 +202,7 @@ class CatalogFrames:
 
 
 def _int(value: Any) -> int | None:
+    """A statistic such as recordCount as an int (None when absent or not a number)."""
     try:
         return int(value)
     except (TypeError, ValueError):

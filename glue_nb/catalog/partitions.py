@@ -316,6 +316,7 @@ def _update(
 
 
 def _missing(table: TableRecord, values: list[str]) -> str:
+    """The message for a partition that does not exist."""
     return f"Partition {values} of table {table.database}.{table.name} not found"
 
 

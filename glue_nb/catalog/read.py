@@ -113,6 +113,7 @@ class TableReader:
 def _partition_filter(
     full: str, partitions: Any, keys: list[dict[str, Any]]
 ) -> Callable[[dict[str, str]], bool]:
+    """read_table's ``partitions`` argument → a test of a partition's {key: value}."""
     names = [k["Name"] for k in keys]
     if partitions is None:
         return lambda values: True
@@ -143,6 +144,7 @@ def _partition_filter(
 
 
 def _dtype(glue_type: str) -> str:
+    """The pandas dtype for an empty column of a Glue type."""
     if glue_type in ("tinyint", "smallint", "int", "integer", "bigint"):
         return "Int64"
     if glue_type in ("float", "double") or glue_type.startswith("decimal"):
@@ -155,6 +157,7 @@ def _dtype(glue_type: str) -> str:
 
 
 def _coerce(series: Any, glue_type: str) -> Any:
+    """Convert a column to its Glue type (values that do not convert become missing)."""
     import pandas as pd
 
     try:
@@ -216,6 +219,7 @@ def _read_file(
     data_cols: list[str] | None,
     types: Mapping[str, str],
 ) -> Any:
+    """One data file as a DataFrame, read as the table's classification says."""
     import pandas as pd
 
     cls = params.get("classification", "")

@@ -335,6 +335,7 @@ def _same_name(operation_name: str, name: Any, table: str) -> None:
 
 
 def _token(value: Any) -> None:
+    """A NextToken must be a string."""
     if value is not None and not isinstance(value, str):
         raise InvalidInputException(f"NextToken must be a string, got {value!r}")
 
@@ -359,4 +360,5 @@ def _attributes(value: Any) -> set[str] | None:
 
 
 def _only(table: dict[str, Any], fields: set[str] | None) -> dict[str, Any]:
+    """The table with only the AttributesToGet fields."""
     return table if fields is None else {k: v for k, v in table.items() if k in fields}

@@ -94,6 +94,7 @@ def name_of(kind: str, value: Any, what: str) -> str:
 
 
 def _columns(what: str, value: Any) -> list[dict[str, Any]]:
+    """A Columns (or PartitionKeys) list: maps with a Name string and an optional Type."""
     if value is None:
         return []
     if not isinstance(value, list):

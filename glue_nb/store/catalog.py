@@ -108,6 +108,7 @@ def values_key(values: Iterable[str]) -> str:
 
 
 def _location(body: dict[str, Any]) -> str | None:
+    """StorageDescriptor.Location of a stored body (kept in its own column)."""
     return (body.get("StorageDescriptor") or {}).get("Location")
 
 
