@@ -94,19 +94,18 @@ def name_of(kind: str, value: Any, what: str) -> str:
 
 
 def _columns(what: str, value: Any) -> list[dict[str, Any]]:
-    """A Columns (or PartitionKeys) list: maps with a Name string and an optional Type."""
+    """A Columns (or PartitionKeys) list, already made :func:`plain`: maps with a Name string
+    and an optional Type."""
     if value is None:
         return []
     if not isinstance(value, list):
         raise InvalidInputException(f"{what} must be a list of {{Name, Type}} maps")
-    out = []
     for col in value:
-        if not isinstance(col, Mapping) or not isinstance(col.get("Name"), str) or not col["Name"]:
+        if not isinstance(col, dict) or not isinstance(col.get("Name"), str) or not col["Name"]:
             raise InvalidInputException(f"{what}: each column needs a Name string, got {col!r}")
         if col.get("Type") is not None and not isinstance(col["Type"], str):
             raise InvalidInputException(f"{what}: column {col['Name']!r} Type must be a string")
-        out.append(plain(col))
-    return out
+    return value
 
 
 def _named_input(kind: str, value: Any, fields: set[str], where: str) -> dict[str, Any]:
