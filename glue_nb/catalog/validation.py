@@ -212,8 +212,9 @@ def partition_input(value: Any, keys: list[dict[str, Any]], where: str) -> dict[
     values = partition_values(f"{where}: partition Values", value.get("Values"))
     if len(values) != len(keys):
         raise InvalidInputException(
-            f"{where}: {len(values)} partition value(s) {values!r} for {len(keys)} partition "
-            f"key(s) ({', '.join(k['Name'] for k in keys) or 'none'})"
+            f"{where}: The number of partition keys do not match the number of partition values: "
+            f"{len(values)} partition value(s) {values!r} for {len(keys)} partition key(s) "
+            f"({', '.join(k['Name'] for k in keys) or 'none'})"
         )
     body = plain({k: v for k, v in value.items() if v is not None})
     body["Values"] = values
