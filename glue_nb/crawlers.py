@@ -49,6 +49,7 @@ from glue_nb.ids import new_crawl_id
 from glue_nb.model import check_name, check_string_map
 from glue_nb.owner import HEARTBEAT_EVERY, current_owner, owner_alive
 from glue_nb.states import CRAWL_FINAL
+from glue_nb.store import catalog as catalog_rows
 from glue_nb.store import dumps, loads
 from glue_nb.timeutil import now, to_datetime
 
@@ -722,21 +723,18 @@ class CrawlerService:
             db = target["DatabaseName"].lower()
             databases.add(db)
             for table in target["Tables"]:
-                row = conn.execute(
-                    "SELECT location FROM tables WHERE database_name = ? AND name = ?",
-                    (db, table.lower()),
-                ).fetchone()
+                record = catalog_rows.table(conn, db, table.lower())
                 catalog_targets.append(
                     {
                         "DatabaseName": db,
                         "TableName": table.lower(),
-                        "Location": row["location"] if row else None,
+                        "Location": record.location if record else None,
                     }
                 )
         tables = []
         for db in sorted(databases):
-            for row in conn.execute("SELECT body FROM tables WHERE database_name = ?", (db,)):
-                table = loads(row["body"])
+            for record in catalog_rows.tables(conn, db):
+                table = record.body
                 tables.append(
                     {
                         "DatabaseName": db,
