@@ -29,8 +29,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from glue_nb.crawl import execute_crawl
 from glue_nb.crawlers import CrawlerService
-from glue_nb.jobs.crawler import execute_crawl
 from glue_nb.store import Store
 
 

@@ -3,7 +3,7 @@
 :class:`CrawlerService` implements Glue's crawler operations (create/get/update/delete, list)
 and the three steps the engine drives to run a crawl, standalone or as a workflow node:
 :meth:`~CrawlerService.begin_crawl` (atomically mark the crawler RUNNING and hand out a
-self-contained spec), :func:`glue_nb.jobs.crawler.execute_crawl` (anywhere, no store), and
+self-contained spec), :func:`glue_nb.crawl.execute_crawl` (anywhere, no store), and
 :meth:`~CrawlerService.finish_crawl` (one transaction: catalog changes, the crawl record, the
 crawler back to READY). StartCrawler and StopCrawler are the engine's
 (:meth:`glue_nb.engine.Engine.start_crawl`, :meth:`~glue_nb.engine.Engine.stop_crawl`).
@@ -48,6 +48,7 @@ from glue_nb.exceptions import (
 from glue_nb.ids import new_crawl_id
 from glue_nb.model import check_name, check_string_map
 from glue_nb.states import CRAWL_FINAL, CrawlerState, CrawlState
+from glue_nb.store import catalog as catalog_rows
 from glue_nb.store import loads
 from glue_nb.store.crawlers import CrawlerDefinitions
 from glue_nb.store.crawls import LOG_GROUP, Crawls
@@ -121,7 +122,8 @@ def _targets(name: str, targets: Any, base_dir: str | os.PathLike[str] | None) -
                 f"{where}: Targets.{key} cannot be crawled by glue-nb; use S3Targets (local paths, "
                 "file:// or fsspec URLs) or CatalogTargets"
             )
-    unknown = sorted(set(targets) - {"S3Targets", "CatalogTargets", *UNSUPPORTED_TARGETS})
+    unknown = sorted(map(repr, set(targets) - {"S3Targets", "CatalogTargets",
+                                                *UNSUPPORTED_TARGETS}))  # fmt: skip
     if unknown:
         raise _fail(
             f"{where}: unknown Targets field(s) {', '.join(unknown)}; "
@@ -219,8 +221,9 @@ def crawler_body(
     """Validate a CreateCrawler/UpdateCrawler request; return the definition to store.
 
     Raises InvalidInputException naming the crawler and the field before anything is written.
+    ``DatabaseName`` is optional, as in Glue; a crawl of S3Targets without it fails, saying so.
     """
-    from glue_nb.jobs.crawler import parse_configuration
+    from glue_nb.crawl.config import parse_configuration
 
     name = check_name("Crawler", request.get("Name"))
     where = f"Crawler {name!r}"
@@ -240,8 +243,6 @@ def crawler_body(
             body["DatabaseName"] = check_name("Database", database)
         except InvalidInputException as exc:
             raise _fail(f"{where}: DatabaseName: {exc.message}")
-    elif "S3Targets" in body["Targets"]:
-        raise _fail(f"{where}: DatabaseName is required to crawl S3Targets (the tables go there)")
     if request.get("Description") is not None:
         body["Description"] = _text(f"{where}: Description", request["Description"], 2048)
     classifiers = request.get("Classifiers")
@@ -591,16 +592,33 @@ class CrawlerService:
         databases = set()
         if body.get("DatabaseName"):
             databases.add(body["DatabaseName"].lower())
-        wanted = []
-        for target in (body.get("Targets") or {}).get("CatalogTargets") or ():
-            db = target["DatabaseName"].lower()
-            databases.add(db)
-            wanted += [(db, table.lower()) for table in target["Tables"]]
-        tables, locations = self.definitions.catalog_snapshot(databases, wanted)
-        catalog_targets = [
-            {"DatabaseName": db, "TableName": table, "Location": locations[(db, table)]}
-            for db, table in wanted
-        ]
+        catalog_targets = []
+        tables = []
+        with self.store.read() as conn:
+            for target in (body.get("Targets") or {}).get("CatalogTargets") or ():
+                db = target["DatabaseName"].lower()
+                databases.add(db)
+                for name in target["Tables"]:
+                    record = catalog_rows.table(conn, db, name.lower())
+                    catalog_targets.append(
+                        {
+                            "DatabaseName": db,
+                            "TableName": name.lower(),
+                            "Location": record.location if record else None,
+                        }
+                    )
+            for db in sorted(databases):
+                for record in catalog_rows.tables(conn, db):
+                    table = record.body
+                    tables.append(
+                        {
+                            "DatabaseName": db,
+                            "Name": table["Name"],
+                            "StorageDescriptor": table.get("StorageDescriptor") or {},
+                            "PartitionKeys": table.get("PartitionKeys") or [],
+                            "Parameters": table.get("Parameters") or {},
+                        }
+                    )
         crawled = None
         if (body.get("RecrawlPolicy") or {}).get("RecrawlBehavior") == "CRAWL_NEW_FOLDERS_ONLY":
             crawled = self.crawls.crawled_folders(body["Name"]) or None

@@ -56,16 +56,19 @@ class GlueNbError(Exception):
         self.message = message
         self.operation_name = operation_name
         self.response: dict[str, Any] = {
-            "Error": {"Code": type(self).__name__, "Message": message},
+            "Error": {"Code": self.code, "Message": message},
             "ResponseMetadata": {"HTTPStatusCode": self.http_status},
         }
 
     http_status = 400
 
+    #: The Glue error code when it is not the class name (a finer class of a Glue error).
+    error_code: str | None = None
+
     @property
     def code(self) -> str:
         """The Glue error code, e.g. ``"EntityNotFoundException"``."""
-        return type(self).__name__
+        return type(self).error_code or type(self).__name__
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.message, self.operation_name))

@@ -10,15 +10,15 @@ from typing import Any
 
 import pytest
 
-import glue_nb.catalog as catalog_module
+import glue_nb.catalog.read as catalog_module
 from glue_nb.catalog import Catalog, partition_predicate
+from glue_nb.crawl import execute_crawl
 from glue_nb.exceptions import (
     AlreadyExistsException,
     ConcurrentModificationException,
     EntityNotFoundException,
     InvalidInputException,
 )
-from glue_nb.jobs.crawler import execute_crawl
 from glue_nb.store import Store
 
 

@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from glue_nb.exceptions import InvalidInputException
-from glue_nb.jobs.crawler import (
+from glue_nb.crawl import (
     execute_crawl,
     glob_to_regex,
     merge_types,
@@ -19,6 +18,7 @@ from glue_nb.jobs.crawler import (
     parse_type,
     render_type,
 )
+from glue_nb.exceptions import InvalidInputException
 
 
 def write(path: Path, text: str | bytes) -> Path:
@@ -531,7 +531,7 @@ def test_glue_partition_example_and_lone_plain_folder(tmp_path: Path) -> None:
 def test_threaded_classification_and_prompt_cancel(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import glue_nb.jobs.crawler as crawler_module
+    import glue_nb.crawl.execute as crawler_module
 
     monkeypatch.setattr(crawler_module, "LOCAL_THREADS", 2)
     monkeypatch.setattr(crawler_module, "STOP_POLL_SECONDS", 0.0)

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from glue_nb.crawl import execute_crawl
 from glue_nb.crawlers import CrawlerService
 from glue_nb.engine import Engine
 from glue_nb.engine.orphans import reap_orphans
@@ -21,7 +22,6 @@ from glue_nb.exceptions import (
     EntityNotFoundException,
     InvalidInputException,
 )
-from glue_nb.jobs.crawler import execute_crawl
 from glue_nb.states import CrawlState
 from glue_nb.store import Store
 from glue_nb.store.ledger import Ledger
@@ -124,8 +124,6 @@ def test_invalid_definitions_are_rejected_before_writing(
 def test_name_and_database_rules(svc: CrawlerService) -> None:
     with pytest.raises(InvalidInputException, match="1-255"):
         svc.create_crawler(Name="x" * 256, Targets=s3("p"), DatabaseName="db")
-    with pytest.raises(InvalidInputException, match="DatabaseName is required"):
-        svc.create_crawler(Name="c", Targets=s3("p"))
     with pytest.raises(InvalidInputException, match="cannot mix"):
         svc.create_crawler(
             Name="c",
@@ -138,6 +136,23 @@ def test_name_and_database_rules(svc: CrawlerService) -> None:
             Targets={"CatalogTargets": [{"DatabaseName": "db", "Tables": ["t"]}]},
             RecrawlPolicy={"RecrawlBehavior": "CRAWL_NEW_FOLDERS_ONLY"},
         )
+
+
+def test_a_crawler_without_database_is_created_and_its_crawl_says_what_is_missing(
+    svc: CrawlerService, tmp_path: Path
+) -> None:
+    """DatabaseName is optional in Glue's CreateCrawler; a crawl of S3Targets without it fails
+    with a message naming it, and UpdateCrawler(DatabaseName=...) makes the next crawl work."""
+    write(tmp_path / "data" / "orders" / "o.csv", "id,amount\n1,2.5\n2,3.5\n")
+    svc.create_crawler(Name="c", Targets=s3(tmp_path / "data"))
+    assert "DatabaseName" not in svc.get_crawler(Name="c")["Crawler"]
+    crawler = crawl_now(svc, "c")
+    assert crawler["LastCrawl"]["Status"] == "FAILED"
+    assert "no DatabaseName" in crawler["LastCrawl"]["ErrorMessage"]
+    assert svc.catalog.get_databases()["DatabaseList"] == []
+    svc.update_crawler(Name="c", DatabaseName="lake")
+    assert crawl_now(svc, "c")["LastCrawl"]["Status"] == "SUCCEEDED"
+    assert svc.catalog.get_table(DatabaseName="lake", Name="orders")["Table"]["Name"] == "orders"
 
 
 def test_create_get_list_update_delete(

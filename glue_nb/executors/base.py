@@ -64,7 +64,7 @@ def run_task(task: Task, should_stop: Callable[[], bool]) -> Any:
 
         return execute_notebook_job(task.spec, should_stop)
     if task.kind == "crawl":
-        from glue_nb.jobs.crawler import execute_crawl
+        from glue_nb.crawl import execute_crawl
 
         return execute_crawl(task.spec, should_stop)
     raise ValueError(f"unknown task kind {task.kind!r}; valid: notebook, crawl")

@@ -1,14 +1,14 @@
 """Crawler definitions: the ``crawlers`` table's definition columns (its run state is the
-ledger's, :mod:`glue_nb.store.crawls`), and the catalog snapshot a crawl starts from."""
+ledger's, :mod:`glue_nb.store.crawls`)."""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from glue_nb.states import CrawlerState
-from glue_nb.store.db import Store, dumps, loads
+from glue_nb.store.db import Store, dumps
 from glue_nb.timeutil import now
 
 __all__ = ["CrawlerDefinitions"]
@@ -68,30 +68,3 @@ class CrawlerDefinitions:
                 "SELECT started_on FROM crawls WHERE crawl_id=?", (crawl_id,)
             ).fetchone()
         return None if row is None else float(row[0])
-
-    def catalog_snapshot(
-        self, databases: Iterable[str], tables: Iterable[tuple[str, str]]
-    ) -> tuple[list[dict[str, Any]], dict[tuple[str, str], str | None]]:
-        """What a crawl needs of the catalog: every table of ``databases`` (name, storage,
-        partition keys, parameters) and the location of each ``(database, table)`` asked."""
-        out: list[dict[str, Any]] = []
-        locations: dict[tuple[str, str], str | None] = {}
-        with self.store.read() as conn:
-            for db, table in tables:
-                row = conn.execute(
-                    "SELECT location FROM tables WHERE database_name=? AND name=?", (db, table)
-                ).fetchone()
-                locations[(db, table)] = row["location"] if row else None
-            for db in sorted(set(databases)):
-                for row in conn.execute("SELECT body FROM tables WHERE database_name=?", (db,)):
-                    body = loads(row["body"])
-                    out.append(
-                        {
-                            "DatabaseName": db,
-                            "Name": body["Name"],
-                            "StorageDescriptor": body.get("StorageDescriptor") or {},
-                            "PartitionKeys": body.get("PartitionKeys") or [],
-                            "Parameters": body.get("Parameters") or {},
-                        }
-                    )
-        return out, locations

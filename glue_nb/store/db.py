@@ -67,6 +67,8 @@ class StoreDamagedError(InternalServiceException):
     """The store file is missing, emptied, replaced or unreadable (Glue code:
     InternalServiceException); the message names the file and what to do."""
 
+    error_code = "InternalServiceException"
+
 
 def default_home() -> Path:
     """``$GLUE_NB_HOME`` if set, else ``./.glue_nb``."""
@@ -294,11 +296,13 @@ class Store:
                 f"the glue-nb store {self.path} stayed locked by another writer for "
                 f"{self.timeout:g} s ({exc}); try again"
             )
-        if isinstance(exc, sqlite3.DatabaseError) and not isinstance(
-            exc, (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError)
-        ):
+        damaged = ("not a database", "malformed", "corrupt")
+        if type(exc) is sqlite3.DatabaseError or any(word in str(exc) for word in damaged):
             return self._damaged(exc)
-        return InternalServiceException(f"glue-nb store {self.path}: {type(exc).__name__}: {exc}")
+        return InternalServiceException(
+            f"the glue-nb store {self.path} failed: {type(exc).__name__}: {exc}; nothing of the "
+            "operation was written"
+        )
 
     def close(self) -> None:
         """Close this thread's connection (a thread that used the store calls it at its end)."""
