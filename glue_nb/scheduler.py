@@ -344,9 +344,8 @@ class Scheduler:
     # -- checks ------------------------------------------------------------------------------
     def check(self) -> None:
         """Raise a Glue error now for a watched workflow without an EVENT start trigger."""
-        with self.store.read() as conn:
-            for workflow in self._watch_specs:
-                event_trigger(conn, workflow)
+        for workflow in self._watch_specs:
+            event_trigger(self.store, workflow)
 
     # -- the lease -----------------------------------------------------------------------------
     @property
