@@ -36,6 +36,7 @@ from glue_nb.executors.base import Executor, Handle, Task
 from glue_nb.executors.instant import InstantExecutor
 from glue_nb.jobs.spec import JobResult
 from glue_nb.scheduler import Firing, Scheduler
+from glue_nb.scheduler.lease import Lease
 
 UTC = timezone.utc
 DAY = 86400.0
@@ -347,7 +348,7 @@ def test_only_the_lease_holder_fires_and_a_standby_takes_over(c: GlueClient) -> 
     conn.close()
     [taken] = b.tick(TEN + DAY + 1)
     assert b.holds_lease and taken.kind == "catch-up"  # b was not ticking as holder before
-    a._renew_at = 0  # a wakes up and wants to renew
+    a.lease.renew_at = 0  # a wakes up and wants to renew
     assert a.tick(TEN + DAY + 2) == [] and not a.holds_lease
     assert len(runs(c, "wf")) == 2
 
@@ -379,8 +380,8 @@ def test_no_double_fire_even_when_two_schedulers_both_think_they_hold_the_lease(
 ) -> None:
     """The lease can be lost half-way (a paused process): the fire record still decides."""
     scheduled(c, schedule="cron(0/5 * * * ? *)")
-    monkeypatch.setattr(Scheduler, "_ensure_lease", lambda self: True)
-    monkeypatch.setattr(Scheduler, "_lease_ok", lambda self, conn: True)
+    monkeypatch.setattr(Lease, "ensure", lambda self: True)
+    monkeypatch.setattr(Lease, "still_held", lambda self: True)
     a, b = make(c), make(c)
     a.tick(T0)
     b.tick(T0)
@@ -466,8 +467,8 @@ def test_events_survive_restarts_and_no_batch_starts_twice(
 ) -> None:
     evented(c, size=2)
     post_events(c.store, "ev", [{"EventId": "a"}, {"EventId": "b"}, {"EventId": "c"}], now=10.0)
-    monkeypatch.setattr(Scheduler, "_ensure_lease", lambda self: True)
-    monkeypatch.setattr(Scheduler, "_lease_ok", lambda self, conn: True)
+    monkeypatch.setattr(Lease, "ensure", lambda self: True)
+    monkeypatch.setattr(Lease, "still_held", lambda self: True)
     a, b = make(c), make(c)  # both believe they hold the lease
     out: list[list] = []
     threads = [threading.Thread(target=lambda s=s: out.append(s.tick(20.0))) for s in (a, b)]
@@ -757,8 +758,8 @@ def test_two_schedulers_never_double_fire_a_standalone_trigger(
     job = c.get_job(JobName="job")["Job"]
     update = {"Command": job["Command"], "ExecutionProperty": {"MaxConcurrentRuns": 12}}
     c.update_job(JobName="job", JobUpdate=update)
-    monkeypatch.setattr(Scheduler, "_ensure_lease", lambda self: True)
-    monkeypatch.setattr(Scheduler, "_lease_ok", lambda self, conn: True)
+    monkeypatch.setattr(Lease, "ensure", lambda self: True)
+    monkeypatch.setattr(Lease, "still_held", lambda self: True)
     a, b = make(c), make(c)
     a.tick(T0)
     b.tick(T0)
