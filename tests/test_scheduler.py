@@ -84,6 +84,22 @@ class Blocking(Executor):
         self.gate.set()
 
 
+class FailsFirst(Blocking):
+    """The first job fails at once; the later ones run until :meth:`release` (or a stop)."""
+
+    name = "fails-first"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.submitted = 0
+
+    def submit(self, task: Task) -> Handle:
+        self.submitted += 1
+        if self.submitted == 1:
+            return Instant({task.spec.job_name: "FAILED"}).submit(task)
+        return super().submit(task)
+
+
 register_executor("test-instant", Instant)
 
 
@@ -836,6 +852,75 @@ def test_a_busy_job_or_running_crawler_does_not_crash_the_tick(c: GlueClient) ->
     assert s.wait_runs(timeout=10)
     assert c.get_job_run(JobName="job", RunId=job_run)["JobRun"]["JobRunState"] == "STOPPED"
     c.crawlers.finish_crawl(busy_crawl, {"State": "CANCELLED"})
+
+
+# -- what the scheduler started: followed through the engine and the ledger ----------------------
+def ended_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if " ended " in r.getMessage()]
+
+
+def test_the_end_of_a_run_it_started_is_logged_once(
+    c: GlueClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="glue_nb")
+    scheduled(c)
+    blocking = Blocking()
+    s = make(c, executor=blocking)
+    s.tick(T0)
+    [firing] = s.tick(TEN + 1)
+    assert s.active_runs() == [firing.run_id]  # its driver (the engine's) is going
+    assert ended_lines(caplog) == []
+    blocking.release()
+    assert s.wait_runs(timeout=10)
+    assert s.active_runs() == [] and s.tick(TEN + 2) == []
+    assert ended_lines(caplog) == [f"run {firing.run_id} of 'wf' ended COMPLETED"]
+    assert s.stop_runs() == []
+
+
+def test_a_failed_standalone_job_run_is_followed_to_its_retry(
+    c: GlueClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="glue_nb")
+    job = c.get_job(JobName="job")["Job"]
+    c.update_job(JobName="job", JobUpdate={"Command": job["Command"], "MaxRetries": 1})
+    standalone(c)
+    executor = FailsFirst()
+    s = make(c, executor=executor)
+    s.tick(T0)
+    [firing] = s.tick(TEN + 1)
+    first = firing.started[0]["JobRunId"]
+    retry = wait_for(lambda: c.engine.ledger.job_runs.retry_of(first))["id"]
+    # the first attempt has ended; its retry, run by the same driver, is what is going now
+    assert s.active_runs() == [retry]
+    assert ended_lines(caplog) == [f"job run {first} of 'job' ended FAILED: FAILED on purpose"]
+    executor.release()
+    assert s.wait_runs(timeout=10)
+    assert ended_lines(caplog)[1:] == [f"job run {retry} of 'job' ended SUCCEEDED"]
+    attempts = {r["Id"]: r for r in c.get_job_runs(JobName="job")["JobRuns"]}
+    assert attempts[retry]["PreviousRunId"] == first and attempts[retry]["Attempt"] == 1
+    assert s.active_runs() == []
+
+
+def test_a_scheduler_that_finds_its_lease_taken_stops_watching(
+    c: GlueClient, tmp_path: Path
+) -> None:
+    evented(c, size=1)
+    s = make(c, watch={"ev": tmp_path / "in"})
+    s.tick(time.time())
+    assert s.holds_lease and len(s.watches) == 1
+    # another scheduler takes the lease while this one still counts on it (between renewals)
+    other = {**s.info, "holder": "other"}
+    conn = sqlite3.connect(c.store.path)
+    conn.execute("UPDATE scheduler_lease SET holder='other', info=?, expires=?",
+                 (json.dumps(other), time.time() + 3600))  # fmt: skip
+    conn.commit()
+    conn.close()
+    c.notify_event(WorkflowName="ev", EventId="e")
+    assert s.tick(time.time()) == []  # the batch's transaction finds the lease gone
+    assert not s.holds_lease
+    assert s.tick(time.time()) == []
+    assert s.watches == []  # only the holder watches folders
+    assert runs(c, "ev") == []
 
 
 # -- activation times ----------------------------------------------------------------------------
