@@ -891,7 +891,7 @@ def test_a_failed_standalone_job_run_is_followed_to_its_retry(
     first = firing.started[0]["JobRunId"]
     retry = wait_for(lambda: c.engine.ledger.job_runs.retry_of(first))["id"]
     # the first attempt has ended; its retry, run by the same driver, is what is going now
-    assert s.active_runs() == [retry]
+    wait_for(lambda: s.active_runs() == [retry])
     assert ended_lines(caplog) == [f"job run {first} of 'job' ended FAILED: FAILED on purpose"]
     executor.release()
     assert s.wait_runs(timeout=10)

@@ -23,7 +23,7 @@ from glue_nb.timeutil import now as wall_now
 
 __all__ = ["DEFAULT_LEASE_TTL", "Lease", "holder_alive", "identity"]
 
-log = logging.getLogger("glue_nb.scheduler")
+log = logging.getLogger(__name__)
 
 DEFAULT_LEASE_TTL = 30.0
 

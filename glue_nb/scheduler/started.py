@@ -18,7 +18,15 @@ from dataclasses import dataclass
 from glue_nb.engine import Engine
 from glue_nb.exceptions import GlueNbError
 from glue_nb.scheduler.firing import Firing
-from glue_nb.states import JOB_RUN_ACTIVE, CrawlState, JobRunState, State, WorkflowRunState
+from glue_nb.states import (
+    CRAWL_ACTIVE,
+    JOB_RUN_ACTIVE,
+    WORKFLOW_RUN_ACTIVE,
+    CrawlState,
+    JobRunState,
+    State,
+    WorkflowRunState,
+)
 
 __all__ = ["Started"]
 
@@ -53,13 +61,14 @@ class Started:
         with self._lock:
             if firing.run_id:
                 self.run_ids.append(firing.run_id)
-                if firing.status in (WorkflowRunState.RUNNING, WorkflowRunState.STOPPING):
+                if firing.status and WorkflowRunState(firing.status) in WORKFLOW_RUN_ACTIVE:
                     assert firing.workflow is not None
                     self._units[firing.run_id] = _Unit("run", firing.workflow)
             for entry in firing.started:
-                if entry.get("JobRunState") in JOB_RUN_ACTIVE:
+                job_state, crawl_state = entry.get("JobRunState"), entry.get("State")
+                if job_state is not None and JobRunState(job_state) in JOB_RUN_ACTIVE:
                     self._units[entry["JobRunId"]] = _Unit("job", entry["JobName"])
-                elif entry.get("State") == CrawlState.RUNNING:
+                elif crawl_state is not None and CrawlState(crawl_state) in CRAWL_ACTIVE:
                     self._units[entry["CrawlId"]] = _Unit("crawl", entry["CrawlerName"])
 
     def _going(self, key: str) -> bool:
