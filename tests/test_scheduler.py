@@ -923,6 +923,24 @@ def test_a_scheduler_that_finds_its_lease_taken_stops_watching(
     assert runs(c, "ev") == []
 
 
+def test_the_scheduler_and_events_hold_no_sql() -> None:
+    """Every statement of theirs is store/schedules.py's or store/events.py's."""
+    import ast
+    import re
+
+    package = Path(sched.__file__).parent
+    sql = r"\s*(SELECT|INSERT|UPDATE|DELETE|REPLACE)\s"
+    found = []
+    for path in [*sorted(package.glob("*.py")), package.parent / "events.py"]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and node.attr.startswith("execute"):
+                found.append(f"{path.name}:{node.lineno}: .{node.attr}")
+            elif isinstance(node, ast.Constant) and re.match(sql, str(node.value)):
+                found.append(f"{path.name}:{node.lineno}: {node.value[:40]!r}")
+    assert len(list(package.glob("*.py"))) >= 10
+    assert found == []
+
+
 # -- activation times ----------------------------------------------------------------------------
 def test_a_trigger_activated_while_no_scheduler_ran_gets_one_catch_up(
     c: GlueClient, activate_at: Callable[[float | None], None]
