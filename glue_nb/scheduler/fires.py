@@ -102,8 +102,7 @@ class ScheduledFires:
         """Fire every trigger whose fire time has come by ``t`` → the firings."""
         active = {
             r.name: Scheduled(r.name, r.workflow, r.body["Schedule"], r.activated_on)
-            for r in self.triggers.scheduled()
-            if r.state is TriggerState.ACTIVATED
+            for r in self.triggers.scheduled(TriggerState.ACTIVATED)
         }
         states = self.states.all()
         stale = [name for name in states if name not in active]

@@ -262,11 +262,13 @@ class TimedTriggers:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def scheduled(self) -> list[TriggerRow]:
-        """Every SCHEDULED trigger, whatever its state, by name."""
+    def scheduled(self, state: TriggerState | None = None) -> list[TriggerRow]:
+        """The SCHEDULED triggers (in ``state``, or whatever their state), by name."""
         with self.store.read() as conn:
             rows = conn.execute(
-                f"SELECT {_COLUMNS} FROM triggers WHERE type='SCHEDULED' ORDER BY name"
+                f"SELECT {_COLUMNS} FROM triggers WHERE type='SCHEDULED' AND "
+                "(? IS NULL OR state=?) ORDER BY name",
+                (state, state),
             ).fetchall()
         return [_trigger(r) for r in rows]
 
