@@ -9,8 +9,9 @@ starts a run. glue-nb's stand-ins:
 * :func:`watch_folder` turns each file that appears in a folder into an event (the local
   stand-in for S3 object-created events), through a watchdog observer.
 
-Turning batches into runs is the scheduler's job (:mod:`glue_nb.scheduler`): it assigns a batch
-to a run in the transaction that records the run's start, so a batch never starts twice.
+Turning batches into runs is the scheduler's job (:mod:`glue_nb.scheduler.batches`): it assigns
+a batch to a run in the transaction that records the run's start, so a batch never starts twice.
+Every read and write of events is :mod:`glue_nb.store.events`'.
 
 Events carry EventBridge's fields: an id (a UUID unless given), a source, a detail type, a JSON
 detail (at most 256 KiB) and the time received. An EventId already stored for the workflow is
@@ -29,10 +30,17 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from glue_nb.exceptions import AlreadyExistsException, InvalidInputException
+from glue_nb.exceptions import (
+    AlreadyExistsException,
+    EntityNotFoundException,
+    InvalidInputException,
+)
 from glue_nb.graph import design_graph
 from glue_nb.model import check_string
 from glue_nb.store import Store, loads
+from glue_nb.store.definitions import Triggers, Workflows
+from glue_nb.store.events import Events, WatchedFiles
+from glue_nb.store.schedules import TimedTriggers
 from glue_nb.timeutil import to_datetime
 
 __all__ = [
@@ -97,27 +105,15 @@ def clock_speedup() -> float:
 
 
 # -- posting ---------------------------------------------------------------------------------
-def event_trigger(conn: Any, workflow: str) -> dict[str, Any]:
+def event_trigger(store: Store, workflow: str) -> dict[str, Any]:
     """The EVENT start trigger of ``workflow`` (EntityNotFound / InvalidInput otherwise)."""
-    from glue_nb.exceptions import EntityNotFoundException
-
-    if conn.execute("SELECT 1 FROM workflows WHERE name=?", (workflow,)).fetchone() is None:
-        evented = [
-            r[0]
-            for r in conn.execute(
-                "SELECT DISTINCT workflow_name FROM triggers WHERE type='EVENT' AND "
-                "workflow_name IS NOT NULL ORDER BY workflow_name"
-            )
-        ]
+    if Workflows(store).get(workflow) is None:
+        evented = TimedTriggers(store).evented_workflows()
         raise EntityNotFoundException(
             f"workflow {workflow!r} not found (workflows with an EVENT start trigger: "
             f"{', '.join(repr(w) for w in evented) or 'none'})"
         )
-    rows = conn.execute(
-        "SELECT body, state FROM triggers WHERE workflow_name=? ORDER BY rowid", (workflow,)
-    ).fetchall()
-    triggers = [{**loads(r["body"]), "State": r["state"]} for r in rows]
-    start = design_graph(workflow, triggers).start_trigger
+    start = design_graph(workflow, Triggers(store).of_workflow(workflow)).start_trigger
     if start is None or start["Type"] != "EVENT":
         found = (
             f"a {start['Type']} start trigger ({start['Name']!r})" if start else "no start trigger"
@@ -177,30 +173,27 @@ def _entry(entry: Mapping[str, Any], index: int) -> tuple[str, str, str, str]:
 
 
 def insert_events(
-    conn: Any, workflow: str, entries: Iterable[Mapping[str, Any]], received_on: float
+    store: Store, workflow: str, entries: Iterable[Mapping[str, Any]], received_on: float
 ) -> list[dict[str, Any]]:
-    """Store events inside an open transaction (the workflow is checked first)."""
-    event_trigger(conn, workflow)
+    """Store events, joining the caller's transaction (the workflow is checked first)."""
+    events = Events(store)
     out = []
-    for index, entry in enumerate(entries):
-        event_id, source, detail_type, detail = _entry(entry, index)
-        row = conn.execute(
-            "SELECT workflow_name FROM events WHERE event_id=?", (event_id,)
-        ).fetchone()
-        if row is not None:
-            if row["workflow_name"] != workflow:
-                raise AlreadyExistsException(
-                    f"event {index}: EventId {event_id!r} was already posted to workflow "
-                    f"{row['workflow_name']!r}; event ids are unique in a store"
-                )
-            out.append({"EventId": event_id, "Duplicate": True})
-            continue
-        conn.execute(
-            "INSERT INTO events(event_id, workflow_name, source, detail_type, detail, "
-            "received_on) VALUES (?,?,?,?,?,?)",
-            (event_id, workflow, source, detail_type, detail, received_on),
-        )
-        out.append({"EventId": event_id, "Duplicate": False})
+    with store.transaction():
+        event_trigger(store, workflow)
+        for index, entry in enumerate(entries):
+            event_id, source, detail_type, detail = _entry(entry, index)
+            posted_to = events.workflow_of(event_id)
+            if posted_to is not None:
+                if posted_to != workflow:
+                    raise AlreadyExistsException(
+                        f"event {index}: EventId {event_id!r} was already posted to workflow "
+                        f"{posted_to!r}; event ids are unique in a store"
+                    )
+                out.append({"EventId": event_id, "Duplicate": True})
+                continue
+            events.insert(event_id, workflow, source=source, detail_type=detail_type,
+                          detail=detail, received_on=received_on)  # fmt: skip
+            out.append({"EventId": event_id, "Duplicate": False})
     return out
 
 
@@ -221,8 +214,7 @@ def post_events(
     if not 1 <= len(items) <= MAX_ENTRIES:
         raise InvalidInputException(f"post 1-{MAX_ENTRIES} events at a time, got {len(items)}")
     received = default_clock()() if now is None else float(now)
-    with store.transaction() as conn:
-        return insert_events(conn, workflow, items, received)
+    return insert_events(store, workflow, items, received)
 
 
 def list_events(
@@ -230,16 +222,7 @@ def list_events(
 ) -> list[dict[str, Any]]:
     """A workflow's events, oldest first (``pending``: only those not yet in a batch, or only
     those already in one)."""
-    sql = "SELECT * FROM events WHERE workflow_name=?"
-    if pending is True:
-        sql += " AND batch_id IS NULL"
-    elif pending is False:
-        sql += " AND batch_id IS NOT NULL"
-    sql += " ORDER BY seq"
-    if limit is not None:
-        sql += f" LIMIT {int(limit)}"
-    with store.read() as conn:
-        rows = conn.execute(sql, (workflow,)).fetchall()
+    rows = Events(store).of_workflow(workflow, pending=pending, limit=limit)
     return [
         {
             "EventId": r["event_id"],
@@ -306,6 +289,7 @@ class FolderWatch:
         self._stop = threading.Event()
         self._rescanner: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._seen = WatchedFiles(store)
 
     def __repr__(self) -> str:
         state = "watching" if self.running else "stopped"
@@ -328,8 +312,7 @@ class FolderWatch:
         """Start watching (then post what arrived while nothing watched)."""
         if self.running:
             return self
-        with self.store.read() as conn:
-            event_trigger(conn, self.workflow)
+        event_trigger(self.store, self.workflow)
         self.folder.mkdir(parents=True, exist_ok=True)
         observer: Any
         if self.polling:
@@ -394,22 +377,10 @@ class FolderWatch:
         """Post files not yet seen; forget files that are gone. Returns events posted."""
         files = self._files()
         posted = 0
-        with self._lock, self.store.transaction() as conn:
-            first = (
-                conn.execute(
-                    "SELECT 1 FROM folder_watches WHERE workflow_name=? AND folder=?",
-                    (self.workflow, str(self.folder)),
-                ).fetchone()
-                is None
-            )
-            known = {
-                r["path"]: r["inode"]
-                for r in conn.execute(
-                    "SELECT path, inode FROM watched_files WHERE workflow_name=? AND "
-                    "(path=? OR path LIKE ? ESCAPE '\\')",
-                    (self.workflow, str(self.folder), _like_prefix(self.folder)),
-                )
-            }
+        folder = str(self.folder)
+        with self._lock, self.store.transaction():
+            first = not self._seen.watched_before(self.workflow, folder)
+            known = self._seen.known_under(self.workflow, folder)
             t = self.clock()
             present = set()
             for path in files:
@@ -422,19 +393,12 @@ class FolderWatch:
                 if known.get(key) == st.st_ino:
                     continue
                 if first:
-                    _remember(conn, self.workflow, key, st.st_ino, None, t)
+                    self._seen.remember(self.workflow, key, st.st_ino, None, t)
                 else:
-                    posted += self._post(conn, path, st, t)
-            for key in set(known) - present:
-                conn.execute(
-                    "DELETE FROM watched_files WHERE workflow_name=? AND path=?",
-                    (self.workflow, key),
-                )
+                    posted += self._post(path, st, t)
+            self._seen.forget(self.workflow, set(known) - present)
             if first:
-                conn.execute(
-                    "INSERT INTO folder_watches(workflow_name, folder, created_on) VALUES (?,?,?)",
-                    (self.workflow, str(self.folder), t),
-                )
+                self._seen.add_watch(self.workflow, folder, t)
         return posted
 
     def file_appeared(self, path: Path) -> bool:
@@ -447,23 +411,17 @@ class FolderWatch:
             return False  # gone again (a temporary file)
         if not os.path.isfile(path):
             return False
-        with self._lock, self.store.transaction() as conn:
-            row = conn.execute(
-                "SELECT inode FROM watched_files WHERE workflow_name=? AND path=?",
-                (self.workflow, str(path)),
-            ).fetchone()
-            if row is not None and row["inode"] == st.st_ino:
+        with self._lock, self.store.transaction():
+            if self._seen.inode(self.workflow, str(path)) == st.st_ino:
                 return False
-            return bool(self._post(conn, path, st, self.clock()))
+            return bool(self._post(path, st, self.clock()))
 
     def file_gone(self, path: Path) -> None:
-        with self._lock, self.store.transaction() as conn:
-            conn.execute(
-                "DELETE FROM watched_files WHERE workflow_name=? AND path=?",
-                (self.workflow, str(path)),
-            )
+        with self._lock, self.store.transaction():
+            self._seen.forget(self.workflow, [str(path)])
 
-    def _post(self, conn: Any, path: Path, st: os.stat_result, t: float) -> int:
+    def _post(self, path: Path, st: os.stat_result, t: float) -> int:
+        """Post the event of a new file (inside the caller's transaction)."""
         relative = path.relative_to(self.folder).as_posix()
         detail = {
             "bucket": {"name": str(self.folder)},
@@ -471,31 +429,15 @@ class FolderWatch:
             "path": str(path),
         }
         [posted] = insert_events(
-            conn,
+            self.store,
             self.workflow,
             [{"Source": "glue-nb.folder", "DetailType": "Object Created", "Detail": detail}],
             t,
         )
-        _remember(conn, self.workflow, str(path), st.st_ino, posted["EventId"], t)
+        self._seen.remember(self.workflow, str(path), st.st_ino, posted["EventId"], t)
         self.posted += 1
         log.info("event %s for %r: new file %s", posted["EventId"], self.workflow, relative)
         return 1
-
-
-def _like_prefix(folder: Path) -> str:
-    escaped = str(folder).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return escaped.rstrip("/") + "/%"
-
-
-def _remember(
-    conn: Any, workflow: str, path: str, inode: int, event_id: str | None, t: float
-) -> None:
-    conn.execute(
-        "INSERT INTO watched_files(workflow_name, path, inode, event_id, seen_on) "
-        "VALUES (?,?,?,?,?) ON CONFLICT(workflow_name, path) DO UPDATE SET "
-        "inode=excluded.inode, event_id=excluded.event_id, seen_on=excluded.seen_on",
-        (workflow, path, inode, event_id, t),
-    )
 
 
 def _handler(watch: FolderWatch) -> Any:

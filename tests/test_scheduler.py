@@ -36,6 +36,7 @@ from glue_nb.executors.base import Executor, Handle, Task
 from glue_nb.executors.instant import InstantExecutor
 from glue_nb.jobs.spec import JobResult
 from glue_nb.scheduler import Firing, Scheduler
+from glue_nb.scheduler.lease import Lease
 
 UTC = timezone.utc
 DAY = 86400.0
@@ -81,6 +82,22 @@ class Blocking(Executor):
 
     def release(self) -> None:
         self.gate.set()
+
+
+class FailsFirst(Blocking):
+    """The first job fails at once; the later ones run until :meth:`release` (or a stop)."""
+
+    name = "fails-first"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.submitted = 0
+
+    def submit(self, task: Task) -> Handle:
+        self.submitted += 1
+        if self.submitted == 1:
+            return Instant({task.spec.job_name: "FAILED"}).submit(task)
+        return super().submit(task)
 
 
 register_executor("test-instant", Instant)
@@ -347,7 +364,7 @@ def test_only_the_lease_holder_fires_and_a_standby_takes_over(c: GlueClient) -> 
     conn.close()
     [taken] = b.tick(TEN + DAY + 1)
     assert b.holds_lease and taken.kind == "catch-up"  # b was not ticking as holder before
-    a._renew_at = 0  # a wakes up and wants to renew
+    a.lease.renew_at = 0  # a wakes up and wants to renew
     assert a.tick(TEN + DAY + 2) == [] and not a.holds_lease
     assert len(runs(c, "wf")) == 2
 
@@ -379,8 +396,8 @@ def test_no_double_fire_even_when_two_schedulers_both_think_they_hold_the_lease(
 ) -> None:
     """The lease can be lost half-way (a paused process): the fire record still decides."""
     scheduled(c, schedule="cron(0/5 * * * ? *)")
-    monkeypatch.setattr(Scheduler, "_ensure_lease", lambda self: True)
-    monkeypatch.setattr(Scheduler, "_lease_ok", lambda self, conn: True)
+    monkeypatch.setattr(Lease, "ensure", lambda self: True)
+    monkeypatch.setattr(Lease, "still_held", lambda self: True)
     a, b = make(c), make(c)
     a.tick(T0)
     b.tick(T0)
@@ -466,8 +483,8 @@ def test_events_survive_restarts_and_no_batch_starts_twice(
 ) -> None:
     evented(c, size=2)
     post_events(c.store, "ev", [{"EventId": "a"}, {"EventId": "b"}, {"EventId": "c"}], now=10.0)
-    monkeypatch.setattr(Scheduler, "_ensure_lease", lambda self: True)
-    monkeypatch.setattr(Scheduler, "_lease_ok", lambda self, conn: True)
+    monkeypatch.setattr(Lease, "ensure", lambda self: True)
+    monkeypatch.setattr(Lease, "still_held", lambda self: True)
     a, b = make(c), make(c)  # both believe they hold the lease
     out: list[list] = []
     threads = [threading.Thread(target=lambda s=s: out.append(s.tick(20.0))) for s in (a, b)]
@@ -757,8 +774,8 @@ def test_two_schedulers_never_double_fire_a_standalone_trigger(
     job = c.get_job(JobName="job")["Job"]
     update = {"Command": job["Command"], "ExecutionProperty": {"MaxConcurrentRuns": 12}}
     c.update_job(JobName="job", JobUpdate=update)
-    monkeypatch.setattr(Scheduler, "_ensure_lease", lambda self: True)
-    monkeypatch.setattr(Scheduler, "_lease_ok", lambda self, conn: True)
+    monkeypatch.setattr(Lease, "ensure", lambda self: True)
+    monkeypatch.setattr(Lease, "still_held", lambda self: True)
     a, b = make(c), make(c)
     a.tick(T0)
     b.tick(T0)
@@ -835,6 +852,93 @@ def test_a_busy_job_or_running_crawler_does_not_crash_the_tick(c: GlueClient) ->
     assert s.wait_runs(timeout=10)
     assert c.get_job_run(JobName="job", RunId=job_run)["JobRun"]["JobRunState"] == "STOPPED"
     c.crawlers.finish_crawl(busy_crawl, {"State": "CANCELLED"})
+
+
+# -- what the scheduler started: followed through the engine and the ledger ----------------------
+def ended_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if " ended " in r.getMessage()]
+
+
+def test_the_end_of_a_run_it_started_is_logged_once(
+    c: GlueClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="glue_nb")
+    scheduled(c)
+    blocking = Blocking()
+    s = make(c, executor=blocking)
+    s.tick(T0)
+    [firing] = s.tick(TEN + 1)
+    assert s.active_runs() == [firing.run_id]  # its driver (the engine's) is going
+    assert ended_lines(caplog) == []
+    blocking.release()
+    assert s.wait_runs(timeout=10)
+    assert s.active_runs() == [] and s.tick(TEN + 2) == []
+    assert ended_lines(caplog) == [f"run {firing.run_id} of 'wf' ended COMPLETED"]
+    assert s.stop_runs() == []
+
+
+def test_a_failed_standalone_job_run_is_followed_to_its_retry(
+    c: GlueClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="glue_nb")
+    job = c.get_job(JobName="job")["Job"]
+    c.update_job(JobName="job", JobUpdate={"Command": job["Command"], "MaxRetries": 1})
+    standalone(c)
+    executor = FailsFirst()
+    s = make(c, executor=executor)
+    s.tick(T0)
+    [firing] = s.tick(TEN + 1)
+    first = firing.started[0]["JobRunId"]
+    retry = wait_for(lambda: c.engine.ledger.job_runs.retry_of(first))["id"]
+    # the first attempt has ended; its retry, run by the same driver, is what is going now
+    wait_for(lambda: s.active_runs() == [retry])
+    assert ended_lines(caplog) == [f"job run {first} of 'job' ended FAILED: FAILED on purpose"]
+    executor.release()
+    assert s.wait_runs(timeout=10)
+    assert ended_lines(caplog)[1:] == [f"job run {retry} of 'job' ended SUCCEEDED"]
+    attempts = {r["Id"]: r for r in c.get_job_runs(JobName="job")["JobRuns"]}
+    assert attempts[retry]["PreviousRunId"] == first and attempts[retry]["Attempt"] == 1
+    assert s.active_runs() == []
+
+
+def test_a_scheduler_that_finds_its_lease_taken_stops_watching(
+    c: GlueClient, tmp_path: Path
+) -> None:
+    evented(c, size=1)
+    s = make(c, watch={"ev": tmp_path / "in"})
+    s.tick(time.time())
+    assert s.holds_lease and len(s.watches) == 1
+    # another scheduler takes the lease while this one still counts on it (between renewals)
+    other = {**s.info, "holder": "other"}
+    conn = sqlite3.connect(c.store.path)
+    conn.execute("UPDATE scheduler_lease SET holder='other', info=?, expires=?",
+                 (json.dumps(other), time.time() + 3600))  # fmt: skip
+    conn.commit()
+    conn.close()
+    c.notify_event(WorkflowName="ev", EventId="e")
+    assert s.tick(time.time()) == []  # the batch's transaction finds the lease gone
+    assert not s.holds_lease
+    assert s.tick(time.time()) == []
+    assert s.watches == []  # only the holder watches folders
+    assert runs(c, "ev") == []
+
+
+def test_the_scheduler_and_events_hold_no_sql() -> None:
+    """Every statement of theirs is store/schedules.py's or store/events.py's."""
+    import ast
+    import re
+
+    package = Path(sched.__file__).parent
+    sql = r"\s*(SELECT|INSERT|UPDATE|DELETE|REPLACE)\s"
+    found = []
+    for path in [*sorted(package.glob("*.py")), package.parent / "events.py"]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and node.attr.startswith("execute"):
+                found.append(f"{path.name}:{node.lineno}: .{node.attr}")
+            elif isinstance(node, ast.Constant) and re.match(sql, str(node.value)):
+                found.append(f"{path.name}:{node.lineno}: {node.value[:40]!r}")
+    assert len(list(package.glob("*.py"))) >= 10
+    assert found == []
 
 
 # -- activation times ----------------------------------------------------------------------------
