@@ -18,7 +18,7 @@ from glue_nb.states import WORKFLOW_RUN_ACTIVE
 from glue_nb.views.layout import Slot, trigger_detail
 from glue_nb.views.style import category_of, fmt_duration, fmt_time
 
-__all__ = ["NodeState", "node_states", "slots"]
+__all__ = ["NodeState", "RunStatus", "node_states", "progress_text", "run_status", "slots"]
 
 _ANY = frozenset({"SUCCEEDED", "FAILED", "TIMEOUT", "STOPPED", "CANCELLED", "ERROR"})
 _ACTIVE = frozenset({"STARTING", "RUNNING", "STOPPING", "WAITING", "CANCELLING"})
@@ -62,6 +62,97 @@ class NodeState:
     def error(self) -> str | None:
         latest = self.latest
         return None if latest is None else latest.get("ErrorMessage")
+
+
+#: Statistics counters that mean an action did not succeed, with the words a view shows.
+PROBLEMS = (
+    ("FailedActions", "failed"),
+    ("ErroredActions", "errored"),
+    ("TimeoutActions", "timed out"),
+    ("StoppedActions", "stopped"),
+)
+_STATUS_CATEGORY = {
+    "RUNNING": "running",
+    "STOPPING": "running",
+    "COMPLETED": "succeeded",
+    "STOPPED": "stopped",
+    "ERROR": "failed",
+}
+
+
+@dataclass(frozen=True)
+class RunStatus:
+    """A run's status at a glance: Glue's ``Status`` plus what did not succeed.
+
+    Glue calls a run COMPLETED when it ended, whatever its actions did; ``text`` keeps Glue's
+    word and adds the counts (``COMPLETED · 1 failed``), ``category`` colours it as what
+    happened (a failure reads as a failure), ``ok`` is ``run.succeeded``.
+    """
+
+    status: str
+    category: str
+    problems: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        return " · ".join((self.status, *self.problems))
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "COMPLETED" and not self.problems
+
+    @property
+    def title(self) -> str:
+        """A sentence for a tooltip: what Glue's status means here."""
+        if self.status == "COMPLETED":
+            if not self.problems:
+                return "Glue status COMPLETED: the run ended and every action that ran succeeded"
+            return (
+                f"Glue status COMPLETED: the run ended, but {', '.join(self.problems)} "
+                "(run.succeeded is False)"
+            )
+        meaning = {
+            "RUNNING": "the run is active",
+            "STOPPING": "the run is being stopped",
+            "STOPPED": "the run was stopped",
+            "ERROR": "the run could not start or its driver failed",
+        }.get(self.status, "")
+        tail = f"; so far {', '.join(self.problems)}" if self.problems else ""
+        return f"Glue status {self.status}{': ' + meaning if meaning else ''}{tail}"
+
+
+def run_status(run: Mapping[str, Any]) -> RunStatus:
+    """The :class:`RunStatus` of a WorkflowRun dict (its ``Status`` and ``Statistics``)."""
+    status = str(run.get("Status") or "?")
+    stats = run.get("Statistics") or {}
+    problems = tuple(f"{stats[key]} {word}" for key, word in PROBLEMS if stats.get(key))
+    if status == "ERROR" or stats.get("FailedActions") or stats.get("ErroredActions"):
+        category = "failed"
+    elif stats.get("TimeoutActions"):
+        category = "timeout"
+    elif stats.get("StoppedActions"):
+        category = "stopped"
+    else:
+        category = _STATUS_CATEGORY.get(status, "pending")
+    return RunStatus(status, category, problems)
+
+
+def progress_text(run: Mapping[str, Any]) -> str:
+    """The run's progress counted in nodes: ``3/7 nodes · 2 running · 1 failed``; once the run
+    has ended, its status leads: ``COMPLETED · 1 failed · 3/4 nodes ran``."""
+    stats = run.get("Statistics") or {}
+    total = stats.get("TotalActions", 0)
+    ended = stats.get("SucceededActions", 0) + sum(stats.get(k, 0) for k, _ in PROBLEMS)
+    if run.get("Status") in WORKFLOW_RUN_ACTIVE:
+        parts = [f"{ended}/{total} nodes"]
+        for key, word in (("RunningActions", "running"), ("WaitingActions", "waiting")):
+            if stats.get(key):
+                parts.append(f"{stats[key]} {word}")
+        parts.extend(run_status(run).problems)
+        return " · ".join(parts)
+    status = run_status(run)
+    ran = f"{ended}/{total} nodes ran" if ended < total else f"{total}/{total} nodes"
+    return " · ".join((status.text, ran)) if total else status.text
 
 
 def _latest_key(run: Mapping[str, Any]) -> tuple[Any, int]:

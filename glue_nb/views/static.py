@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -339,9 +339,16 @@ def run_svg(run: Mapping[str, Any], *, rankdir: str = "auto") -> str:
     return template_for(run, rankdir).render(slots(run))
 
 
-def run_html(run: Mapping[str, Any], *, base: Any = None, rankdir: str = "auto") -> str:
+def run_html(
+    run: Mapping[str, Any],
+    *,
+    base: Any = None,
+    rankdir: str = "auto",
+    resumed_by: Sequence[Mapping[str, Any]] = (),
+) -> str:
     """Header, coloured graph, run table and the errors (with tracebacks, folded) of a run: the
-    static view, for places where widgets do not run."""
+    static view, for places where widgets do not run. ``resumed_by``: the runs that resumed it
+    (WorkflowRun dicts), named in the header."""
     from glue_nb.views.html import node_detail_html, run_header_html, run_table_html
     from glue_nb.views.states import node_states
 
@@ -356,7 +363,7 @@ def run_html(run: Mapping[str, Any], *, base: Any = None, rankdir: str = "auto")
         if s.category in ("failed", "timeout")
     )
     return (
-        f'<div class="gnb-run">{run_header_html(run)}{graph}'
+        f'<div class="gnb-run">{run_header_html(run, resumed_by=resumed_by)}{graph}'
         f"{run_table_html(run, base=base)}{errors}</div>"
     )
 
@@ -369,8 +376,10 @@ def run_text(run: Mapping[str, Any]) -> str:
         for k, v in stats.items()
         if v and k != "TotalActions"
     )
+    from glue_nb.views.states import run_status
+
     head = (
-        f"Run {run.get('WorkflowRunId', '')} of {run.get('Name', '')!r}: {run.get('Status')} "
+        f"Run {run.get('WorkflowRunId', '')} of {run.get('Name', '')!r}: {run_status(run).text} "
         f"({counts or 'nothing run'}; {stats.get('TotalActions', 0)} actions)"
     )
     return f"{head}\n{graph_text(run.get('Graph') or {}, run.get('Name', ''))}"
@@ -392,7 +401,11 @@ def run_mimebundle(
     for an active run inside a kernel also the live widget (shown where widgets run; exported
     notebooks fall back to the static parts). ``live`` forces the widget in or out."""
     described = run.describe()
-    bundle: dict[str, Any] = {"text/plain": run_text(described), "text/html": run_html(described)}
+    later = [r.describe(graph=False) for r in run.resumed_by]
+    bundle: dict[str, Any] = {
+        "text/plain": run_text(described),
+        "text/html": run_html(described, resumed_by=later),
+    }
     try:
         bundle["image/svg+xml"] = run_svg(described)
     except GraphvizNotFound:

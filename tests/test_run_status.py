@@ -1,0 +1,175 @@
+"""A run's status at a glance, its progress display, and reaching the run that resumed it.
+
+No kernels: the jobs end at once (``InstantExecutor``); the store, the views and tqdm are real.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+
+import glue_nb as gn
+from glue_nb import run as run_module
+from glue_nb.executors.instant import InstantExecutor
+from glue_nb.views.html import run_header_html, status_badge
+from glue_nb.views.progress import NotebookProgress, TerminalProgress
+from glue_nb.views.report import run_report_html
+from glue_nb.views.states import progress_text, run_status
+from glue_nb.views.static import run_mimebundle, run_text
+from glue_nb.views.style import CATEGORIES
+
+
+@pytest.fixture
+def workflow(tmp_path: Path, clean_env: None) -> gn.Workflow:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]})]
+    nbformat.write(nb, tmp_path / "job.ipynb")
+    jobs = [gn.NotebookJob(n, tmp_path / "job.ipynb") for n in ("clean", "phones", "report")]
+    return (
+        gn.Workflow("month-close", home=tmp_path / "home")
+        .run(jobs[0], jobs[1])
+        .when_all_succeeded("both ok")
+        .run(jobs[2])
+    )
+
+
+@pytest.fixture
+def failed(workflow: gn.Workflow) -> gn.Run:
+    run = workflow.start(executor=InstantExecutor({"phones": "FAILED"}))
+    return run.wait(progress=False)
+
+
+# -- item: a resumed run is easy to reach ------------------------------------------------------
+def test_latest_follows_the_resume_chain(failed: gn.Run) -> None:
+    assert failed.latest().run_id == failed.run_id  # nobody resumed it yet
+    second = failed.resume(executor=InstantExecutor())
+    second.wait(progress=False)
+    assert second.succeeded and not failed.succeeded
+    assert failed.latest().run_id == second.run_id
+    assert [r.run_id for r in failed.resumed_by] == [second.run_id]
+    third = second.resume(["clean"], executor=InstantExecutor()).wait(progress=False)
+    assert failed.latest().run_id == third.run_id  # the newest of the whole chain
+    assert second.latest().run_id == third.run_id
+    assert gn.Run.get("month-close", failed.run_id, home=failed.client.home).latest().succeeded
+
+
+def test_display_of_a_resumed_run_names_the_newer_run(failed: gn.Run) -> None:
+    second = failed.resume(executor=InstantExecutor()).wait(progress=False)
+    html = run_mimebundle(failed, live=False)["text/html"]
+    assert "resumed by run" in html and second.run_id[:15] in html
+    assert "run.latest()" in html
+    assert "resumed by" not in run_mimebundle(second, live=False)["text/html"]
+
+
+# -- item: status at a glance --------------------------------------------------------------------
+def test_completed_with_a_failure_reads_as_a_failure(failed: gn.Run) -> None:
+    described = failed.describe()
+    status = run_status(described)
+    assert described["Status"] == "COMPLETED"  # Glue's word stays
+    assert status.text == "COMPLETED · 1 failed" and status.category == "failed"
+    assert not status.ok
+
+    badge = status_badge(described)
+    assert "COMPLETED · 1 failed" in badge and CATEGORIES["failed"].fill in badge
+    assert CATEGORIES["succeeded"].fill not in badge  # no green badge on a failed run
+    assert "run.succeeded is False" in badge  # the tooltip says what Glue's word means
+    header = run_header_html(described)
+    assert "COMPLETED · 1 failed" in header and CATEGORIES["failed"].fill in header
+    assert "COMPLETED · 1 failed" in run_text(described)
+    assert "COMPLETED · 1 failed" in repr(failed)
+    report = run_report_html(failed.client, "month-close", failed.run_id)
+    assert "<title>month-close · run" in report and "COMPLETED · 1 failed</title>" in report
+
+
+def test_a_clean_run_reads_as_success(workflow: gn.Workflow) -> None:
+    run = workflow.start(executor=InstantExecutor()).wait(progress=False)
+    status = run_status(run.describe())
+    assert status.text == "COMPLETED" and status.category == "succeeded" and status.ok
+    assert CATEGORIES["succeeded"].fill in status_badge(run.describe())
+
+
+def test_status_words_for_every_problem() -> None:
+    stats = {"TotalActions": 6, "SucceededActions": 2, "TimeoutActions": 1, "StoppedActions": 2}
+    status = run_status({"Status": "COMPLETED", "Statistics": stats})
+    assert status.text == "COMPLETED · 1 timed out · 2 stopped"
+    assert status.category == "timeout"
+    assert run_status({"Status": "STOPPED", "Statistics": {}}).category == "stopped"
+    assert run_status({"Status": "ERROR", "Statistics": {}}).category == "failed"
+    running = {"Status": "RUNNING", "Statistics": {"TotalActions": 7, "SucceededActions": 2}}
+    running["Statistics"].update(FailedActions=1, RunningActions=2)
+    assert run_status(running).text == "RUNNING · 1 failed"
+    assert progress_text(running) == "3/7 nodes · 2 running · 1 failed"
+
+
+# -- item: progress in nodes, in Jupyter and on a terminal ---------------------------------------
+def test_wait_on_a_terminal_counts_nodes(
+    failed: gn.Run, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    failed.wait(progress=True)  # already ended: one final bar, no "0action [00:00, ?action/s]"
+    err = capsys.readouterr().err
+    assert "COMPLETED · 1 failed · 2/3 nodes ran" in err
+    assert "action" not in err and "it/s" not in err and "?" not in err
+    assert " 67%|" in err  # 2 of 3 nodes ended
+
+
+def test_terminal_bar_while_running() -> None:
+    out = io.StringIO()
+    bar = TerminalProgress("wf", file=out, ncols=100)
+    stats = {"TotalActions": 7, "SucceededActions": 2, "FailedActions": 1, "RunningActions": 2}
+    bar.update({"Name": "wf", "Status": "RUNNING", "Statistics": stats})
+    bar.close()
+    text = out.getvalue()
+    assert "3/7 nodes · 2 running · 1 failed" in text and " 43%|" in text
+    assert "action" not in text and "/s" not in text
+
+
+def test_wait_in_jupyter_shows_an_html_bar(failed: gn.Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    shown: list[tuple[dict[str, str], dict[str, Any]]] = []
+
+    class Handle:
+        def update(self, bundle: dict[str, str], **kw: Any) -> None:
+            shown.append((bundle, kw))
+
+    def display(bundle: dict[str, str], **kw: Any) -> Handle:
+        shown.append((bundle, kw))
+        return Handle()
+
+    import IPython.display
+
+    monkeypatch.setattr(IPython.display, "display", display)
+    monkeypatch.setattr(run_module, "_in_kernel", lambda: True)
+    failed.wait()
+    assert len(shown) == 1  # an ended run: its final bar, once
+    bundle, options = shown[0]
+    assert options == {"raw": True, "display_id": True}
+    html = bundle["text/html"]
+    assert 'role="progressbar"' in html and "COMPLETED · 1 failed · 2/3 nodes ran" in html
+    assert "width:33.333%;background:" + CATEGORIES["succeeded"].stroke in html
+    assert "width:33.333%;background:" + CATEGORIES["failed"].stroke in html
+
+
+def test_notebook_bar_updates_in_place_when_counts_change() -> None:
+    shown: list[str] = []
+    clock = [0.0]
+
+    class Handle:
+        def update(self, bundle: dict[str, str], **kw: Any) -> None:
+            shown.append(bundle["text/plain"])
+
+    def display(bundle: dict[str, str], **kw: Any) -> Handle:
+        shown.append(bundle["text/plain"])
+        return Handle()
+
+    bar = NotebookProgress(display, tick=1.0, clock=lambda: clock[0])
+    run: dict[str, Any] = {"Name": "wf", "Status": "RUNNING"}
+    run["Statistics"] = {"TotalActions": 3, "RunningActions": 2}
+    bar.update(run)
+    clock[0] = 0.2
+    bar.update(run)  # nothing new, and too soon to tick the time
+    run["Statistics"] = {"TotalActions": 3, "RunningActions": 1, "SucceededActions": 1}
+    bar.update(run)
+    assert shown == ["wf: 0/3 nodes · 2 running", "wf: 1/3 nodes · 1 running"]
