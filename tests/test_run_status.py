@@ -6,6 +6,7 @@ No kernels: the jobs end at once (``InstantExecutor``); the store, the views and
 from __future__ import annotations
 
 import io
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -173,3 +174,19 @@ def test_notebook_bar_updates_in_place_when_counts_change() -> None:
     run["Statistics"] = {"TotalActions": 3, "RunningActions": 1, "SucceededActions": 1}
     bar.update(run)
     assert shown == ["wf: 0/3 nodes · 2 running", "wf: 1/3 nodes · 1 running"]
+
+
+def test_cli_tables_show_the_status_at_a_glance(
+    failed: gn.Run, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from glue_nb import cli
+
+    home = str(failed.client.home)
+    for command in (["runs", "month-close"], ["workflows"]):
+        monkeypatch.setattr(sys, "argv", ["glue-nb", *command, "--home", home])
+        try:
+            cli.entry()
+        except SystemExit as exc:
+            assert not exc.code
+        out = capsys.readouterr().out
+        assert "COMPLETED · 1 failed" in out, out
