@@ -66,7 +66,9 @@ class GraphView:
     """A workflow graph that draws itself: ``_repr_mimebundle_``, :meth:`svg`, :meth:`render`.
 
     ``graph`` is Glue's WorkflowGraph; ``jobs``/``crawlers`` map names to a detail line shown
-    under the name (the notebook, the target database); ``rankdir`` is ``LR``, ``TB`` or ``auto``.
+    under the name (the notebook, the target database); ``rankdir`` is ``LR``, ``TB`` or ``auto``;
+    ``compact=False`` draws conditional triggers full size (by default they are small markers,
+    their name and conditions in the tooltip).
     """
 
     def __init__(
@@ -78,9 +80,11 @@ class GraphView:
         jobs: Mapping[str, str] | None = None,
         crawlers: Mapping[str, str] | None = None,
         legend: bool = True,
+        compact: bool = True,
     ) -> None:
         self.graph, self.name, self.rankdir = graph, name, rankdir
         self.jobs, self.crawlers, self.legend = dict(jobs or {}), dict(crawlers or {}), legend
+        self.compact = compact
 
     def __repr__(self) -> str:
         return graph_text(self.graph, self.name)
@@ -96,6 +100,7 @@ class GraphView:
             jobs=self.jobs,
             crawlers=self.crawlers,
             legend=self.legend,
+            compact=self.compact,
         )
 
     def svg(self) -> str:
@@ -245,7 +250,8 @@ def draw(obj: Any, *, client: GlueClient | None = None, **options: Any) -> Graph
     """The static view of anything that has a workflow graph: a fluent ``Workflow``, a stored
     workflow's name, a ``GetWorkflow(IncludeGraph=True)`` response or its ``Workflow``, a
     WorkflowRun with its graph, or a bare ``{"Nodes", "Edges"}``. ``options``: ``rankdir``
-    (``LR``, ``TB``, ``auto``), ``legend``."""
+    (``LR``, ``TB``, ``auto``), ``legend``, ``compact`` (conditional triggers as small markers;
+    default True)."""
     from glue_nb.builder import Workflow
 
     if isinstance(obj, Workflow):
@@ -295,16 +301,18 @@ def render_stored(
 
 
 # -- a run -------------------------------------------------------------------------------------
-_TEMPLATES: dict[tuple[str, str, str], SvgTemplate] = {}
+_TEMPLATES: dict[tuple[str, str, str, bool], SvgTemplate] = {}
 
 
-def template_for(run: Mapping[str, Any], rankdir: str = "auto") -> SvgTemplate:
+def template_for(
+    run: Mapping[str, Any], rankdir: str = "auto", *, compact: bool = True
+) -> SvgTemplate:
     """The laid-out run graph of ``run``'s design (one ``dot`` call per design and process)."""
     graph = run.get("Graph") or {"Nodes": [], "Edges": []}
-    key = (design_key(graph), run.get("Name", ""), rankdir)
+    key = (design_key(graph), run.get("Name", ""), rankdir, compact)
     template = _TEMPLATES.get(key)
     if template is None:
-        template = SvgTemplate(graph, name=key[1], rankdir=rankdir)
+        template = SvgTemplate(graph, name=key[1], rankdir=rankdir, compact=compact)
         if len(_TEMPLATES) >= 32:
             _TEMPLATES.pop(next(iter(_TEMPLATES)))
         _TEMPLATES[key] = template
