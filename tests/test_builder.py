@@ -194,7 +194,7 @@ def test_load_change_deploy_run_and_resume(tmp_path: Path) -> None:
 
     # fix the job through the fluent API, deploy, resume the failed node
     wf = gn.Workflow.load("w", home=home)
-    wf.replace(gn.NotebookJob("a", JOB_NB, parameters={"label": "fixed"}))
+    wf = wf.replace(gn.NotebookJob("a", JOB_NB, parameters={"label": "fixed"}))
     wf.deploy()
     assert c.get_job(JobName="a")["Job"]["DefaultArguments"] == {"--label": "fixed"}
     resumed = run.resume()
