@@ -68,11 +68,14 @@ class Run:
         return self.describe(graph=False)["Statistics"]
 
     @property
-    def properties(self) -> dict[str, str]:
-        """The run properties now."""
-        return self.client.get_workflow_run_properties(Name=self.workflow, RunId=self.run_id)[
-            "RunProperties"
-        ]
+    def properties(self) -> dict[str, Any]:
+        """The run properties now, typed as ``glue_nb.runtime.get_run_properties()`` gives them
+        (``1200``, ``True``, lists; other text as strings). Glue's strings as stored:
+        ``client.get_workflow_run_properties(...)``."""
+        from glue_nb.runtime import decode_properties
+
+        props = self.client.get_workflow_run_properties(Name=self.workflow, RunId=self.run_id)
+        return decode_properties(props["RunProperties"])
 
     @property
     def done(self) -> bool:

@@ -270,7 +270,7 @@ def test_run_properties_flow_between_jobs(client: GlueClient) -> None:
     props = run["WorkflowRunProperties"]
     assert props["rows_in"] == "1200"
     assert json.loads(props["saw.A"]) == {"period": "2026-10"}  # get_workflow_run_properties
-    assert seen(run, "B")["properties"]["rows_in"] == "1200"
+    assert seen(run, "B")["properties"]["rows_in"] == 1200  # typed by runtime.get_run_properties
     assert "rows_in" not in seen(run, "C")["properties"]
     assert client.get_workflow_run_properties(Name="props", RunId=run_id)["RunProperties"] == props
     assert client.get_workflow(Name="props")["Workflow"]["DefaultRunProperties"] == {
