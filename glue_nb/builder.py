@@ -449,7 +449,10 @@ class Workflow:
                 f"{known})"
             )
         copy = self._copy()
-        (copy.jobs if isinstance(node, NotebookJob) else copy.crawlers)[node.name] = node
+        if isinstance(node, NotebookJob):
+            copy.jobs[node.name] = node
+        else:
+            copy.crawlers[node.name] = node
         return copy
 
     def _copy(self) -> Workflow:
