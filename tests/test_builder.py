@@ -187,7 +187,7 @@ def test_load_change_deploy_run_and_resume(tmp_path: Path) -> None:
     assert run.status == "COMPLETED" and not run.succeeded
     table = run.table()
     assert list(table["node"]) == ["a"] and list(table["state"]) == ["FAILED"]
-    assert table["error"][0] == "ValueError: broken (cell 4)"
+    assert table["error"][0] == "ValueError: broken (Cell In[6])"
     assert Path(table["output_notebook"][0]).is_file()
     nodes = {n["Name"]: n["UniqueId"] for n in run.describe()["Graph"]["Nodes"]}
     assert run.failed_nodes() == [nodes["a"]]

@@ -103,7 +103,7 @@ def test_workflow_on_dask_matches_local(tmp_path, client):
         by_job[run.run_id] = {j["JobName"]: comparable(j) for j in run.job_runs()}
     assert by_job[dask.run_id] == by_job[local.run_id]
     broken = by_job[dask.run_id]["same-broken"]
-    assert broken["ErrorMessage"] == "ValueError: bad value 5 (cell 2)"
+    assert broken["ErrorMessage"] == "ValueError: bad value 5 (Cell In[4])"
     # run properties set on the workers were merged into the run
     assert dask.properties == local.properties == {
         "period": "2026-10", "count": 42, "where": "worker", "seen": "42/2026-10",

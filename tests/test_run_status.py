@@ -190,3 +190,34 @@ def test_cli_tables_show_the_status_at_a_glance(
             assert not exc.code
         out = capsys.readouterr().out
         assert "COMPLETED · 1 failed" in out, out
+
+
+# -- item: the failing cell is named the same way everywhere ---------------------------------------
+@pytest.mark.kernel
+def test_failing_cell_agrees_with_traceback_and_executed_notebook(
+    tmp_path: Path, clean_env: None
+) -> None:
+    import re
+
+    from conftest import write_notebook
+
+    nb = write_notebook(
+        tmp_path / "fails.ipynb",
+        ["path = 'missing.csv'", "import os", "open(path)", "print('never')"],
+    )
+    nb_json = nbformat.read(str(nb), as_version=4)
+    nb_json.cells.insert(1, nbformat.v4.new_markdown_cell("## Read the file"))
+    nbformat.write(nb_json, str(nb))
+    run = gn.Workflow("cells", home=tmp_path / "home").run(gn.NotebookJob("read", nb)).start()
+    run.wait(120, progress=False)
+    (job_run,) = run.job_runs()
+    message, traceback = job_run["ErrorMessage"], job_run["ErrorDetail"]["traceback"]
+    shown = re.search(r"\(Cell In\[(\d+)\]\)$", message)
+    assert shown, message
+    number = int(shown[1])
+    assert f"Cell In[{number}], line 1" in traceback
+    executed = nbformat.read(job_run["OutputLocation"], as_version=4)
+    failing = [c for c in executed.cells if c.cell_type == "code" and c.source == "open(path)"]
+    assert failing[0].execution_count == number  # the prompt the user sees: [number]
+    html = run_mimebundle(run, live=False)["text/html"]
+    assert f"(Cell In[{number}])" in html and f"Cell In[{number}], line 1" in html
