@@ -26,6 +26,25 @@ def fired_triggers(conn: sqlite3.Connection, run_id: str) -> dict[str, float]:
     return {r[0]: r[1] for r in rows}
 
 
+def started_by_its_trigger(conn: sqlite3.Connection, row: sqlite3.Row) -> bool:
+    """Whether the first run of ``row``'s resume chain was started by the workflow's schedule
+    (a scheduler fire recorded it) or by events (its batch condition), not by hand."""
+    root = conn.execute(
+        "WITH RECURSIVE chain(id, previous) AS (SELECT run_id, previous_run_id FROM "
+        "workflow_runs WHERE run_id=? UNION ALL SELECT w.run_id, w.previous_run_id FROM "
+        "workflow_runs w JOIN chain ON w.run_id = chain.previous) "
+        "SELECT id FROM chain WHERE previous IS NULL",
+        (row["run_id"],),
+    ).fetchone()
+    root_id = root[0] if root else row["run_id"]
+    started = conn.execute(
+        "SELECT start_condition IS NOT NULL OR EXISTS (SELECT 1 FROM trigger_fires WHERE "
+        "workflow_name=? AND run_id=?) FROM workflow_runs WHERE run_id=?",
+        (row["workflow_name"], root_id, root_id),
+    ).fetchone()
+    return bool(started and started[0])
+
+
 def _crawl_dict(row: sqlite3.Row) -> dict[str, Any]:
     from glue_nb.crawlers import crawl_dict
 
@@ -68,6 +87,7 @@ class RunReader:
         with self.store.read() as conn:
             jobs, crawls = self.node_runs(conn, row)
             fired = fired_triggers(conn, row["run_id"]) if include_graph else {}
+            by_trigger = include_graph and started_by_its_trigger(conn, row)
         design = loads(row["design"])
         graph = design_graph(row["workflow_name"], design["triggers"])
         job_states, crawl_states = [], []
@@ -88,8 +108,10 @@ class RunReader:
                     node["JobDetails"] = {"JobRuns": jobs[uid]} if uid in jobs else {}
                 elif node["Type"] == "CRAWLER":
                     node["CrawlerDetails"] = {"Crawls": crawls[uid]} if uid in crawls else {}
-                else:
-                    node["TriggerDetails"]["Fired"] = node["Name"] in fired
+                else:  # a run started by hand: its SCHEDULED or EVENT trigger did not fire
+                    kind = (node["TriggerDetails"].get("Trigger") or {}).get("Type")
+                    by_hand = kind in ("SCHEDULED", "EVENT") and not by_trigger
+                    node["TriggerDetails"]["Fired"] = node["Name"] in fired and not by_hand
         return workflow_run_dict(row, stats, glue_graph)
 
     def run_row(self, name: str, run_id: str) -> sqlite3.Row | None:

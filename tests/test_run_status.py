@@ -221,3 +221,53 @@ def test_failing_cell_agrees_with_traceback_and_executed_notebook(
     assert failing[0].execution_count == number  # the prompt the user sees: [number]
     html = run_mimebundle(run, live=False)["text/html"]
     assert f"(Cell In[{number}])" in html and f"Cell In[{number}], line 1" in html
+
+
+# -- item: a run started by hand does not show its schedule as fired ------------------------------
+def test_schedule_trigger_fired_only_when_the_schedule_started_the_run(
+    tmp_path: Path, clean_env: None
+) -> None:
+    from datetime import datetime, timezone
+
+    from glue_nb.ids import node_id
+    from glue_nb.scheduler import Scheduler
+    from glue_nb.views.states import node_states, slots
+
+    nb = tmp_path / "job.ipynb"
+    book = nbformat.v4.new_notebook()
+    book.cells = [nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]})]
+    nbformat.write(book, nb)
+    wf = (
+        gn.Workflow("nightly", home=tmp_path / "home")
+        .on_schedule("every day", "cron(0 10 * * ? *)")
+        .run(gn.NotebookJob("a", nb))
+        .when_all_succeeded("a ok")
+        .run(gn.NotebookJob("b", nb))
+    )
+    trigger = node_id("nightly", "TRIGGER", "every day")
+
+    def start_trigger(run: dict[str, Any]) -> tuple[bool, str, str]:
+        node = next(n for n in run["Graph"]["Nodes"] if n["UniqueId"] == trigger)
+        state = node_states(run)[trigger]
+        return node["TriggerDetails"]["Fired"], state.category, slots(run)[trigger].status
+
+    by_hand = wf.start(executor=InstantExecutor()).wait(progress=False)
+    assert by_hand.succeeded
+    assert start_trigger(by_hand.describe()) == (False, "pending", "run started by hand")
+    assert "run started by hand" in run_mimebundle(by_hand, live=False)["text/html"]
+    states = node_states(by_hand.describe())
+    assert states[node_id("nightly", "TRIGGER", "a ok")].category == "fired"
+
+    t0 = datetime(2026, 3, 4, 9, 30, tzinfo=timezone.utc).timestamp()
+    scheduler = Scheduler(wf.client(), executor=InstantExecutor(), clock=lambda: t0)
+    try:
+        scheduler.tick(t0)
+        [firing] = scheduler.tick(t0 + 1800.5)  # 10:00: the schedule fires
+    finally:
+        scheduler.release()
+    scheduled = gn.Run(wf.client(), "nightly", firing.run_id).wait(30, progress=False)
+    assert start_trigger(scheduled.describe()) == (True, "fired", "fired")
+    resumed = scheduled.resume(["b"], executor=InstantExecutor()).wait(progress=False)
+    assert start_trigger(resumed.describe())[0]  # a resumed scheduled run: still its schedule's
+    again = by_hand.resume(["b"], executor=InstantExecutor()).wait(progress=False)
+    assert start_trigger(again.describe())[2] == "run started by hand"

@@ -20,6 +20,7 @@ from glue_nb.views.style import category_of, fmt_duration, fmt_time
 
 __all__ = ["NodeState", "RunStatus", "node_states", "progress_text", "run_status", "slots"]
 
+_STARTS = frozenset({"SCHEDULED", "EVENT", "ON_DEMAND"})
 _ANY = frozenset({"SUCCEEDED", "FAILED", "TIMEOUT", "STOPPED", "CANCELLED", "ERROR"})
 _ACTIVE = frozenset({"STARTING", "RUNNING", "STOPPING", "WAITING", "CANCELLING"})
 
@@ -176,6 +177,8 @@ def node_states(run: Mapping[str, Any]) -> dict[str, NodeState]:
             state.fired = bool(details.get("Fired"))
             if state.fired:
                 state.category, state.state = "fired", "FIRED"
+            elif trig.get("Type") in _STARTS and run.get("Status") != "ERROR":
+                state.state = "BY_HAND"  # the run was started by hand, not by this trigger
             out[uid] = state
             continue
         if kind == "JOB":
@@ -203,6 +206,9 @@ def node_states(run: Mapping[str, Any]) -> dict[str, NodeState]:
     by_name = {(s.type, s.name): uid for uid, s in out.items()}
     for uid in order:
         state = out[uid]
+        if state.state == "BY_HAND":
+            can_fire[uid] = True  # what it starts was started
+            continue
         if state.type == "TRIGGER":
             can_fire[uid] = state.fired or (active and _can_hold(triggers[uid], possible, by_name))
             if not can_fire[uid]:
@@ -265,6 +271,8 @@ def status_line(state: NodeState, active: bool, now: datetime | None = None) -> 
     if state.type == "TRIGGER":
         if state.fired:
             return "fired"
+        if state.state == "BY_HAND":
+            return "run started by hand"
         if state.category == "never":
             return "will never fire" if active else "did not fire"
         return "waiting" if active else "did not fire"
