@@ -107,12 +107,14 @@ def esc(text: object) -> str:
 
 
 def fmt_duration(value: timedelta | float | None) -> str:
-    """``0.4 s``, ``12.3 s``, ``4:05``, ``1:02:03``; empty for ``None``."""
+    """``31 ms``, ``0.4 s``, ``12.3 s``, ``4:05``, ``1:02:03``; empty for ``None``."""
     if value is None:
         return ""
     seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
     if seconds != seconds:  # NaN / NaT
         return ""
+    if 0 <= seconds < 0.095:
+        return f"{seconds * 1000:.0f} ms"
     if seconds < 60:
         return f"{seconds:.1f} s"
     whole = round(seconds)
