@@ -133,6 +133,11 @@ def _status_column(frame: pd.DataFrame) -> pd.Series | None:
     return text.where(~bad, "✗ " + text)
 
 
+def _nullable(dtype: Any) -> bool:
+    """pandas' nullable integer, float and boolean dtypes (``Int64``, ``boolean``...)."""
+    return isinstance(dtype, pd.api.extensions.ExtensionDtype) and dtype.kind in "iufb"
+
+
 def frame_html(frame: pd.DataFrame) -> str:
     """The notebook HTML of a DataFrame of runs (pandas' own table, values formatted for
     people), after the caption kept in ``attrs`` if any."""
@@ -145,8 +150,11 @@ def frame_html(frame: pd.DataFrame) -> str:
     if status is not None:
         shown["status"] = status
     for name in shown.columns:  # pandas writes <NA> for these whatever na_rep says
-        if isinstance(shown[name].dtype, pd.StringDtype) and shown[name].hasnans:
-            shown[name] = shown[name].fillna("")
+        column = shown[name]
+        if isinstance(column.dtype, pd.StringDtype) and column.hasnans:
+            shown[name] = column.fillna("")
+        elif _nullable(column.dtype) and column.hasnans:
+            shown[name] = column.astype(object).where(column.notna(), "")
     html = shown.to_html(
         max_rows=max_rows,
         max_cols=pd.get_option("display.max_columns"),
