@@ -96,3 +96,22 @@ def test_display_follows_pandas_options(client: gn.GlueClient, tmp_path: Path) -
     assert "20 rows × 17 columns" in html
     with pd.option_context("display.notebook_repr_html", False):
         assert df._repr_html_() is None
+
+
+def test_missing_values_show_blank() -> None:
+    from glue_nb.views.frames import run_frame
+
+    frame = run_frame(
+        pd.DataFrame(
+            {
+                "attempts_a": pd.array([1, None], dtype="Int64"),
+                "state_changed": pd.array([True, None], dtype="boolean"),
+                "error": pd.array(["boom", None], dtype="string"),
+                "duration_a": pd.to_timedelta([1.5, None], unit="s"),
+            }
+        )
+    )
+    html = frame._repr_html_()
+    assert "NA" not in html and "NaT" not in html and "NaN" not in html
+    assert cells(html) == ["1", "True", "boom", "1.5 s", "", "", "", ""]
+    assert frame["attempts_a"].isna().iloc[1]  # the data keeps its missing values
