@@ -640,7 +640,16 @@ class Workflow:
         return self
 
     def replace(self, node: NotebookJob | Crawler) -> Workflow:
-        """Swap in a changed definition of a job or crawler of the same name."""
+        """A copy of this workflow with ``node`` in place of the job or crawler of the same name
+        (like ``str.replace``: this workflow is left as it is, and nothing is written).
+
+        The copy is the same workflow (same name): its ``deploy()`` or ``start()`` stores its
+        definitions, which every later run then uses, from Python, the CLI or the scheduler,
+        until another deploy (``wf.deploy()`` puts the original back)::
+
+            failed = wf.replace(broken).start()   # wf itself still has the good job
+            wf.deploy()                           # store the good one again
+        """
         if not isinstance(node, (NotebookJob, Crawler)):
             raise InvalidInputException(
                 f"Workflow {self.name!r}: replace() takes a NotebookJob or a Crawler, got "
@@ -648,9 +657,29 @@ class Workflow:
             )
         registry: dict[str, Any] = self.jobs if isinstance(node, NotebookJob) else self.crawlers
         if node.name not in registry:
-            raise InvalidInputException(f"Workflow {self.name!r} has no {node.name!r} to replace")
-        registry[node.name] = node
-        return self
+            kind = "job" if isinstance(node, NotebookJob) else "crawler"
+            known = ", ".join(sorted(registry)) or "none"
+            raise InvalidInputException(
+                f"Workflow {self.name!r} has no {kind} {node.name!r} to replace (its {kind}s: "
+                f"{known})"
+            )
+        copy = self._copy()
+        if isinstance(node, NotebookJob):
+            copy.jobs[node.name] = node
+        else:
+            copy.crawlers[node.name] = node
+        return copy
+
+    def _copy(self) -> Workflow:
+        """An independent copy (jobs and crawlers are immutable and shared)."""
+        import copy
+
+        other = copy.copy(self)
+        other.default_run_properties = dict(self.default_run_properties)
+        other.jobs, other.crawlers = dict(self.jobs), dict(self.crawlers)
+        other.triggers = copy.deepcopy(self.triggers)
+        other._cursor = list(self._cursor)
+        return other
 
     def job(self, name: str) -> NotebookJob:
         if not isinstance(name, str) or name not in self.jobs:
@@ -694,7 +723,8 @@ class Workflow:
         return client(self.home)
 
     def deploy(self) -> Workflow:
-        """Write the workflow, its jobs, crawlers and triggers to the store (atomically)."""
+        """Write the workflow, its jobs, crawlers and triggers to the store (atomically); every
+        later run of the workflow uses them, however it is started."""
         glue = self.to_glue()
         self.client().definitions.apply(
             glue["Workflow"], glue["Jobs"], glue["Triggers"], glue["Crawlers"]

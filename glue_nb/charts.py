@@ -27,6 +27,20 @@ if TYPE_CHECKING:
 __all__ = ["ChartFigure", "critical_path", "duration_trend", "gantt"]
 
 _SLACK = timedelta(seconds=0.5)  # a trigger fires this soon after the run it watched ended
+_KEPT_ALPHA = 0.45  # node runs a resumed run kept from the run it resumed are drawn faded
+#: Line colours of jobs in a trend: distinct, and none of them a state's red or green.
+_JOB_COLOURS = (
+    "#2563eb",
+    "#9333ea",
+    "#0891b2",
+    "#ca8a04",
+    "#db2777",
+    "#475569",
+    "#7c2d12",
+    "#4f46e5",
+    "#0d9488",
+    "#a16207",
+)
 
 
 @dataclass
@@ -219,7 +233,6 @@ def gantt(
     ``run`` is a :class:`~glue_nb.run.Run`, a WorkflowRun dict with its graph, or a run-table
     DataFrame (``run.table()``).
     """
-    from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     bars, triggers, auto_title = _source(run)
@@ -258,7 +271,7 @@ def gantt(
             edgecolor="#111827" if on_path else colour.stroke,
             linewidth=2.2 if on_path else 1.0,
             hatch="///" if b.id in retried else ("..." if b.end is None else None),
-            alpha=0.45 if b.inherited else 1.0,
+            alpha=_KEPT_ALPHA if b.inherited else 1.0,
             zorder=3 if on_path else 2,
         )
         label = f"#{b.attempt}" if b.attempt else ""
@@ -292,22 +305,45 @@ def gantt(
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
+    # legend swatches are drawn exactly as the bars they stand for
+    running = any(b.end is None for b in bars)
     handles: list[Any] = [
         Patch(
-            facecolor=CATEGORIES[c].fill, edgecolor=CATEGORIES[c].stroke, label=CATEGORIES[c].label
+            facecolor=CATEGORIES[c].fill,
+            edgecolor=CATEGORIES[c].stroke,
+            linewidth=1.0,
+            hatch="..." if c == "running" and running else None,
+            label=CATEGORIES[c].label,
         )
         for c in seen_categories
     ]
     if retried:
-        handles.append(Patch(facecolor="white", edgecolor="#6b7280", hatch="///", label="retried"))
-    if any(b.inherited for b in bars):
+        colour = CATEGORIES[category_of(next(b.state for b in bars if b.id in retried))]
         handles.append(
             Patch(
-                facecolor="#e5e7eb", edgecolor="#9ca3af", alpha=0.6, label="kept from earlier run"
+                facecolor=colour.fill,
+                edgecolor=colour.stroke,
+                linewidth=1.0,
+                hatch="///",
+                label="retried",
+            )
+        )
+    inherited = [b for b in bars if b.inherited]
+    if inherited:
+        colour = CATEGORIES[category_of(inherited[0].state)]
+        handles.append(
+            Patch(
+                facecolor=colour.fill,
+                edgecolor=colour.stroke,
+                linewidth=1.0,
+                alpha=_KEPT_ALPHA,
+                label="kept from earlier run",
             )
         )
     if critical:
-        handles.append(Line2D([], [], color="#111827", lw=2.2, label="critical path"))
+        handles.append(
+            Patch(facecolor="white", edgecolor="#111827", linewidth=2.2, label="critical path")
+        )
     ax.legend(
         handles=handles,
         loc="lower right",
@@ -319,6 +355,30 @@ def gantt(
     return fig
 
 
+def _time_axis(ax: Axes, started: pd.Series) -> None:
+    """Label the x axis of run start times (UTC) so every tick reads as a time: ``09:31:05``
+    within a few minutes, ``09:31`` within a day, ``Mar 04`` within a year, ``2026-03`` beyond;
+    the axis title names the day when all runs share one."""
+    from matplotlib.dates import AutoDateLocator, DateFormatter
+
+    times = started.dt.tz_convert("UTC")
+    span = (times.max() - times.min()).total_seconds()
+    if span < 600:
+        fmt = "%H:%M:%S"
+    elif span < 86400:
+        fmt = "%H:%M"
+    elif span < 366 * 86400:
+        fmt = "%b %d"
+    else:
+        fmt = "%Y-%m"
+    locator = AutoDateLocator(minticks=3, maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(DateFormatter(fmt))
+    same_day = times.min().date() == times.max().date()
+    day = f", {times.min():%Y-%m-%d}" if same_day and fmt.startswith("%H") else ""
+    ax.set_xlabel(f"run started (UTC{day})")
+
+
 def duration_trend(
     df_or_client: pd.DataFrame | GlueClient | None = None,
     workflow: str | None = None,
@@ -328,15 +388,15 @@ def duration_trend(
     ax: Axes | None = None,
     max_jobs: int = 10,
 ) -> Figure:
-    """Duration of each job across runs: a line through its successful runs, failures marked.
+    """Duration of each job across runs: a line per job through its successful runs (colours
+    that are no state's), failed, timed-out and stopped runs marked in their state colours.
 
     ``df_or_client`` is a history DataFrame (:func:`glue_nb.history.job_runs`) or a client (its
     history is read; ``None`` = the default home). ``workflow``/``job`` narrow it down.
     """
     import pandas as pd
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 
-    from glue_nb.history import FAILED_STATES, job_runs
+    from glue_nb.history import job_runs
 
     if isinstance(df_or_client, pd.DataFrame):
         df = df_or_client
@@ -371,36 +431,34 @@ def duration_trend(
     )
     totals = seconds.groupby(df["node"].astype(str)).sum().sort_values(ascending=False)
     nodes = list(totals.index[:max_jobs])
-    failed_label = True
-    for node in nodes:
+    marks = {  # states other than SUCCEEDED: their colour, as everywhere else
+        "failed": ("x", CATEGORIES["failed"].stroke, 40),
+        "timeout": ("^", CATEGORIES["timeout"].stroke, 30),
+        "stopped": ("s", CATEGORIES["stopped"].stroke, 22),
+    }
+    labelled: set[str] = set()
+    for i, node in enumerate(nodes):
         rows = df[df["node"].astype(str) == node]
         y = rows["duration"].dt.total_seconds() / scale
-        x = rows["started"].dt.tz_convert(None)
-        ok = rows["state"].astype(str) == "SUCCEEDED"
-        (line,) = ax.plot(x[ok], y[ok], marker="o", ms=4, lw=1.4, label=node)
-        failed = rows["state"].astype(str).isin(FAILED_STATES)
-        if failed.any():
-            ax.scatter(
-                x[failed],
-                y[failed],
-                marker="x",
-                s=36,
-                color="#b91c1c",
-                zorder=4,
-                label="failed" if failed_label else None,
-            )
-            failed_label = False
-        other = ~(ok | failed)
-        if other.any():
-            ax.scatter(x[other], y[other], marker="s", s=16, color=line.get_color(), alpha=0.4)
+        x = rows["started"].dt.tz_convert("UTC").dt.tz_localize(None)
+        category = rows["state"].astype(str).map(category_of)
+        ok = category == "succeeded"
+        colour = _JOB_COLOURS[i % len(_JOB_COLOURS)]
+        ax.plot(x[ok], y[ok], marker="o", ms=4, lw=1.4, color=colour, label=node)
+        for cat, (marker, mark_colour, size) in marks.items():
+            here = category == cat
+            if here.any():
+                label = None if cat in labelled else CATEGORIES[cat].label
+                labelled.add(cat)
+                ax.scatter(
+                    x[here], y[here], marker=marker, s=size, color=mark_colour, zorder=4,
+                    label=label,
+                )  # fmt: skip
     ax.set_ylabel(f"duration ({unit})")
     ax.set_ylim(bottom=0)
-    ax.set_xlabel("run started (UTC)")
     ax.grid(color="#e5e7eb")
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    locator = AutoDateLocator()
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    _time_axis(ax, df["started"])
     return fig

@@ -49,6 +49,17 @@ def _styled(state: str | None) -> str:
     return f"[{STATE_STYLE.get(state, 'white')}]{state}[/]"
 
 
+def _run_status(run: dict[str, Any] | None) -> str:
+    """A run's status at a glance ('COMPLETED · 1 failed' in red), as the views show it."""
+    if not run:
+        return ""
+    from glue_nb.views.states import run_status
+
+    status = run_status(run)
+    style = {"failed": "red", "timeout": "magenta", "stopped": "yellow"}.get(status.category)
+    return f"[{style}]{status.text}[/]" if style else _styled(status.status)
+
+
 def _fmt_time(value: Any) -> str:
     return value.astimezone().strftime("%Y-%m-%d %H:%M:%S") if value else ""
 
@@ -151,7 +162,7 @@ def run_table(console: Any, run: dict[str, Any], home: Path | None = None) -> No
     console.print(table)
     stats = run["Statistics"]
     summary = ", ".join(f"{k.removesuffix('Actions')}={v}" for k, v in stats.items() if v)
-    console.print(f"Status {_styled(run['Status'])}  ({summary})")
+    console.print(f"Status {_run_status(run)}  ({summary})")
     if run.get("ErrorMessage"):
         console.print(f"[red]{run['ErrorMessage']}[/]")
 
@@ -287,7 +298,7 @@ def workflows(home: str | None) -> None:
         table.add_row(
             name,
             last.get("WorkflowRunId", "")[:18],
-            _styled(last.get("Status")),
+            _run_status(last),
             _fmt_time(last.get("StartedOn")),
             actions,
         )
@@ -321,7 +332,7 @@ def runs(workflow: str, home: str | None, limit: int) -> None:
         seconds = (end - r["StartedOn"]).total_seconds() if end else None
         table.add_row(
             r["WorkflowRunId"][:22] + "…",
-            _styled(r["Status"]),
+            _run_status(r),
             _fmt_time(r["StartedOn"]),
             _fmt_duration(seconds),
             str(s["SucceededActions"]),

@@ -217,7 +217,7 @@ def job_runs(
     frame = _frame(cols, COLUMNS)
     frame = frame.sort_values(["started", "attempt"], kind="stable", ignore_index=True)
     frame.attrs["source"] = str(store.path)
-    return frame
+    return _display(frame)
 
 
 def run_table(client: GlueClient, workflow: str, run_id: str) -> pd.DataFrame:
@@ -256,7 +256,8 @@ def run_table(client: GlueClient, workflow: str, run_id: str) -> pd.DataFrame:
                 props,
             )
     frame = _frame(cols, RUN_TABLE_COLUMNS)
-    return frame.sort_values(["started", "attempt"], kind="stable", ignore_index=True)
+    frame = frame.sort_values(["started", "attempt"], kind="stable", ignore_index=True)
+    return _display(frame, _run_caption(run))
 
 
 def _append(
@@ -351,7 +352,7 @@ def workflow_runs(client: GlueClient | None, workflow: str | None = None) -> pd.
     for name in stats:
         frame[name] = frame[name].astype("int64")
     frame = frame[order].sort_values("started", ascending=False, kind="stable", ignore_index=True)
-    return frame
+    return _display(frame)
 
 
 def _all_workflows(client: GlueClient) -> list[str]:
@@ -402,7 +403,7 @@ def failure_rate(df: pd.DataFrame, by: str | Sequence[str] = "node") -> pd.DataF
         "last_failure",
     ]
     out = out[cols].astype({c: "int64" for c in ("runs", "failed", "attempts", "failed_attempts")})
-    return out.sort_values(["failure_rate", "runs"], ascending=[False, False])
+    return _display(out.sort_values(["failure_rate", "runs"], ascending=[False, False]))
 
 
 def duration_percentiles(
@@ -425,7 +426,8 @@ def duration_percentiles(
     for q in percentiles:
         out[f"p{q * 100:g}"] = grouped.quantile(q)
     out["max"] = grouped.max()
-    return out.sort_values(f"p{percentiles[0] * 100:g}" if percentiles else "mean", ascending=False)
+    key = f"p{percentiles[0] * 100:g}" if percentiles else "mean"
+    return _display(out.sort_values(key, ascending=False))
 
 
 def slowest_steps(df: pd.DataFrame, n: int = 10) -> pd.DataFrame:
@@ -435,7 +437,7 @@ def slowest_steps(df: pd.DataFrame, n: int = 10) -> pd.DataFrame:
         for c in ("workflow", "run_id", "node", "attempt", "state", "started", "duration", "error")
         if c in df.columns
     ]
-    return df[df["duration"].notna()].nlargest(n, "duration")[cols]
+    return _display(df[df["duration"].notna()].nlargest(n, "duration")[cols])
 
 
 def compare_runs(client: GlueClient | None, workflow: str, run_a: str, run_b: str) -> pd.DataFrame:
@@ -493,7 +495,28 @@ def compare_runs(client: GlueClient | None, workflow: str, run_a: str, run_b: st
         (k, pa.get(k), pb.get(k)) for k in dict.fromkeys([*pa, *pb]) if pa.get(k) != pb.get(k)
     ]
     out.attrs["run_properties"] = pd.DataFrame(changed, columns=["property", "a", "b"])
-    return out
+    return _display(out)
+
+
+def _display(frame: pd.DataFrame, caption: str | None = None) -> pd.DataFrame:
+    """The frame as a :class:`~glue_nb.views.frames.RunFrame`: the same data, displayed for
+    people in a notebook (short ids, durations as ``1.4 s``, statuses at a glance)."""
+    from glue_nb.views.frames import run_frame
+
+    return run_frame(frame, caption)
+
+
+def _run_caption(run: Mapping[str, Any]) -> str:
+    """What ``run.table()`` shows above its rows: the workflow, the run and its status."""
+    from glue_nb.views.html import status_badge
+    from glue_nb.views.style import esc
+
+    run_id = str(run.get("WorkflowRunId", ""))
+    return (
+        '<div class="gnb-caption" style="font-family:system-ui,sans-serif;font-size:13px;'
+        f'margin:2px 0 4px"><b>{esc(run.get("Name", ""))}</b> · run '
+        f'<code title="{esc(run_id)}">{esc(run_id[:15])}…</code> {status_badge(run)}</div>'
+    )
 
 
 def _dict_diff(a: Mapping[str, Any], b: Mapping[str, Any]) -> str:

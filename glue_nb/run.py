@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from glue_nb.client import GlueClient
+    from glue_nb.views.progress import Progress
 
 __all__ = ["Run"]
 
@@ -45,7 +46,10 @@ class Run:
         return cls(c, workflow, run_id)
 
     def __repr__(self) -> str:
-        return f"<glue_nb.Run {self.workflow!r} {self.run_id[:15]}… {self.status}>"
+        from glue_nb.views.states import run_status
+
+        status = run_status(self.describe(graph=False)).text
+        return f"<glue_nb.Run {self.workflow!r} {self.run_id[:15]}… {status}>"
 
     # -- state -----------------------------------------------------------------------------------
     def describe(self, graph: bool = True) -> dict[str, Any]:
@@ -64,11 +68,14 @@ class Run:
         return self.describe(graph=False)["Statistics"]
 
     @property
-    def properties(self) -> dict[str, str]:
-        """The run properties now."""
-        return self.client.get_workflow_run_properties(Name=self.workflow, RunId=self.run_id)[
-            "RunProperties"
-        ]
+    def properties(self) -> dict[str, Any]:
+        """The run properties now, typed as ``glue_nb.runtime.get_run_properties()`` gives them
+        (``1200``, ``True``, lists; other text as strings). Glue's strings as stored:
+        ``client.get_workflow_run_properties(...)``."""
+        from glue_nb.runtime import decode_properties
+
+        props = self.client.get_workflow_run_properties(Name=self.workflow, RunId=self.run_id)
+        return decode_properties(props["RunProperties"])
 
     @property
     def done(self) -> bool:
@@ -100,15 +107,16 @@ class Run:
     def wait(
         self, timeout: float | None = None, *, progress: bool | None = None, poll: float = 0.2
     ) -> Run:
-        """Block until the run ends (any process may drive it). Shows a progress bar in
-        Jupyter and on a terminal unless ``progress=False``."""
+        """Block until the run ends (any process may drive it). Shows its progress in nodes
+        (``3/7 nodes · 2 running · 1 failed``) in Jupyter and on a terminal unless
+        ``progress=False``."""
         deadline = None if timeout is None else time.monotonic() + timeout
         bar = _progress(self, progress)
         try:
             while True:
                 run = self.describe(graph=False)
                 if bar is not None:
-                    bar.update_from(run)
+                    bar.update(run)
                 if run["Status"] not in WORKFLOW_RUN_ACTIVE:
                     return self
                 if deadline is not None and time.monotonic() > deadline:
@@ -141,7 +149,8 @@ class Run:
 
     def resume(self, nodes: Sequence[str] | None = None, *, executor: Any = None) -> Run:
         """Re-run ``nodes`` (UniqueIds or job/crawler names; default: the failed ones) in a new
-        run; everything else keeps its result. Returns the new run."""
+        run; everything else keeps its result. Returns the new run (this handle keeps naming
+        this run: ``run = run.resume()`` to follow, or :meth:`latest` later)."""
         ids = self._node_ids(nodes) if nodes is not None else self.failed_nodes()
         if not ids:
             raise InvalidInputException(
@@ -152,6 +161,34 @@ class Run:
             Name=self.workflow, RunId=self.run_id, NodeIds=ids, Executor=executor
         )
         return Run(self.client, self.workflow, out["RunId"])
+
+    def latest(self) -> Run:
+        """The newest run of this run's resume chain: the run that resumed it, the run that
+        resumed that one, and so on (this run itself when nobody resumed it). After *Resume
+        failed* in the view, ``run.latest()`` is the run the button started."""
+        rows = self.client.runs.runs(self.workflow)  # newest first
+        below: dict[str, list[str]] = {}
+        for row in rows:
+            if row["previous_run_id"]:
+                below.setdefault(row["previous_run_id"], []).append(row["run_id"])
+        chain, todo = {self.run_id}, [self.run_id]
+        while todo:
+            for child in below.get(todo.pop(), []):
+                if child not in chain:
+                    chain.add(child)
+                    todo.append(child)
+        newest = next((r["run_id"] for r in rows if r["run_id"] in chain), self.run_id)
+        return self if newest == self.run_id else Run(self.client, self.workflow, newest)
+
+    @property
+    def resumed_by(self) -> list[Run]:
+        """The runs that resumed this one (usually none or one), oldest first."""
+        rows = self.client.runs.runs(self.workflow)
+        return [
+            Run(self.client, self.workflow, r["run_id"])
+            for r in reversed(rows)
+            if r["previous_run_id"] == self.run_id
+        ]
 
     def _node_ids(self, nodes: Sequence[str]) -> list[str]:
         graph = self.describe()["Graph"]["Nodes"]
@@ -177,36 +214,6 @@ class Run:
         return run_mimebundle(self)
 
 
-class _Bar:
-    def __init__(self, bar: Any) -> None:
-        self.bar = bar
-
-    def update_from(self, run: dict[str, Any]) -> None:
-        stats = run["Statistics"]
-        finished = stats["TotalActions"] - stats["RunningActions"] - stats["WaitingActions"]
-        ended = sum(
-            stats[k]
-            for k in (
-                "SucceededActions",
-                "FailedActions",
-                "TimeoutActions",
-                "StoppedActions",
-                "ErroredActions",
-            )
-        )
-        self.bar.total = stats["TotalActions"]
-        self.bar.n = min(ended, finished)
-        self.bar.set_postfix_str(
-            f"{run['Status']} ok={stats['SucceededActions']} failed={stats['FailedActions']} "
-            f"running={stats['RunningActions']}",
-            refresh=False,
-        )
-        self.bar.refresh()
-
-    def close(self) -> None:
-        self.bar.close()
-
-
 def _in_kernel() -> bool:
     """True inside a Jupyter kernel (not merely when ipykernel was imported)."""
     import sys
@@ -216,13 +223,16 @@ def _in_kernel() -> bool:
     return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
 
 
-def _progress(run: Run, progress: bool | None) -> _Bar | None:
+def _progress(run: Run, progress: bool | None) -> Progress | None:
+    """Jupyter's HTML bar inside a kernel, tqdm's on a terminal (or when asked), else none."""
     import sys
+
+    from glue_nb.views.progress import NotebookProgress, TerminalProgress
 
     if progress is False:
         return None
-    if progress is None and not (sys.stderr.isatty() or _in_kernel()):
-        return None
-    from tqdm.auto import tqdm
-
-    return _Bar(tqdm(total=0, desc=run.workflow, unit="action", leave=True))
+    if _in_kernel():
+        return NotebookProgress()
+    if progress or sys.stderr.isatty():
+        return TerminalProgress(run.workflow)
+    return None

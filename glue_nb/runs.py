@@ -54,6 +54,7 @@ class RunReader:
         """A ``workflow_runs`` row as Glue's WorkflowRun."""
         jobs, crawls = self.node_runs(row)
         fired = self.ledger.runs.fired(row["run_id"]) if include_graph else {}
+        by_trigger = include_graph and self.ledger.runs.started_by_its_trigger(row["run_id"])
         design = loads(row["design"])
         graph = design_graph(row["workflow_name"], design["triggers"])
         job_states, crawl_states = [], []
@@ -74,8 +75,10 @@ class RunReader:
                     node["JobDetails"] = {"JobRuns": jobs[uid]} if uid in jobs else {}
                 elif node["Type"] == "CRAWLER":
                     node["CrawlerDetails"] = {"Crawls": crawls[uid]} if uid in crawls else {}
-                else:
-                    node["TriggerDetails"]["Fired"] = node["Name"] in fired
+                else:  # a run started by hand: its SCHEDULED or EVENT trigger did not fire
+                    kind = (node["TriggerDetails"].get("Trigger") or {}).get("Type")
+                    by_hand = kind in ("SCHEDULED", "EVENT") and not by_trigger
+                    node["TriggerDetails"]["Fired"] = node["Name"] in fired and not by_hand
         return workflow_run_dict(row, stats, glue_graph)
 
     def run_row(self, name: str, run_id: str) -> sqlite3.Row | None:

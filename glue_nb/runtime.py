@@ -11,7 +11,14 @@ memory for the session, so a notebook still runs top to bottom with its paramete
 
     from glue_nb import runtime
     period = runtime.get_run_properties().get("period", "2026-10")
-    runtime.put_run_properties(rows_in=1200)        # values are stored as strings
+    runtime.put_run_properties(rows_in=1200, checked=True)   # the next job reads 1200 and True
+
+Glue's run properties are strings. Values travel typed through them: ``put_run_properties`` stores
+a non-string value as JSON text (``1200``, ``true``, ``[1, 2]``; a value JSON cannot hold, such
+as a datetime, as its ``str``), and ``get_run_properties`` (and ``Run.properties``) turn text that
+reads as a JSON number, boolean, null, list or object back into that value; any other text stays
+a string. So a string that reads as a number (``"1200"``, also when set through Glue's API or
+``glue-nb run -p``) comes back as a number: ``get_run_properties(raw=True)`` gives Glue's strings.
 """
 
 from __future__ import annotations
@@ -28,6 +35,8 @@ __all__ = [
     "CONTEXT_ENV",
     "JobContext",
     "context",
+    "decode_properties",
+    "encode_properties",
     "get_run_properties",
     "in_workflow",
     "put_run_properties",
@@ -100,21 +109,62 @@ def in_workflow() -> bool:
     return ctx is not None and ctx.workflow_run_id is not None
 
 
-def get_run_properties() -> dict[str, str]:
-    """The workflow run's properties as this job sees them (a copy)."""
-    ctx = context()
-    return (ctx or _standalone).properties()
+def get_run_properties(*, raw: bool = False) -> dict[str, Any]:
+    """The workflow run's properties as this job sees them (a copy), typed (see the module
+    docstring; ``raw=True``: Glue's strings as stored)."""
+    props = (context() or _standalone).properties()
+    return props if raw else decode_properties(props)
 
 
 def put_run_properties(
     properties: Mapping[str, Any] | None = None, **kwargs: Any
-) -> dict[str, str]:
-    """Upsert run properties; values are converted with ``str``. Returns all properties."""
+) -> dict[str, Any]:
+    """Upsert run properties (non-string values are stored as JSON text). Returns all
+    properties, typed."""
     updates = {**(properties or {}), **kwargs}
     for key in updates:
         if not isinstance(key, str) or not 1 <= len(key) <= 255:
             raise ValueError(f"run property names must be strings of 1-255 characters, got {key!r}")
-    as_strings = {k: v if isinstance(v, str) else str(v) for k, v in updates.items()}
     ctx = context() or _standalone
-    ctx.record(as_strings)
-    return ctx.properties()
+    ctx.record(encode_properties(updates))
+    return decode_properties(ctx.properties())
+
+
+# -- typed values through Glue's string properties ---------------------------------------------
+_JSON_START = frozenset("-0123456789tfn[{NI")  # numbers, true/false/null, lists, objects, NaN
+
+
+def encode_properties(values: Mapping[str, Any]) -> dict[str, str]:
+    """Run property values as Glue's strings: strings as they are, anything else as JSON text
+    (numpy scalars and arrays as Python values; what JSON cannot hold as its ``str``)."""
+    out = {}
+    for key, value in values.items():
+        if isinstance(value, str):
+            out[key] = value
+            continue
+        if hasattr(value, "tolist") and not isinstance(value, (list, tuple, dict)):
+            try:
+                value = value.tolist()  # numpy scalars and arrays, pandas Series
+            except (TypeError, ValueError):
+                pass
+        try:
+            out[key] = json.dumps(value)
+        except (TypeError, ValueError):
+            out[key] = str(value)
+    return out
+
+
+def decode_properties(properties: Mapping[str, str]) -> dict[str, Any]:
+    """Glue's string properties with JSON numbers, booleans, null, lists and objects turned
+    back into values; every other string stays as it is."""
+    out: dict[str, Any] = {}
+    for key, text in properties.items():
+        out[key] = text
+        if isinstance(text, str) and text[:1] in _JSON_START:
+            try:
+                value = json.loads(text)
+            except ValueError:
+                continue
+            if not isinstance(value, str):
+                out[key] = value
+    return out

@@ -571,7 +571,7 @@ def test_shipped_csv_to_parquet_end_to_end(
     assert result.status == "COMPLETED", result.table()
     assert result.statistics["SucceededActions"] == 2, result.table()
     props = result.properties
-    assert props["parquet_files"] == "2" and props["parquet_rows"] == "6"
+    assert props["parquet_files"] == 2 and props["parquet_rows"] == 6
     files = sorted(
         p.relative_to(tmp_path / "lake" / "sales").as_posix()
         for p in (tmp_path / "lake" / "sales").rglob("*.parquet")

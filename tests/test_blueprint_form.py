@@ -60,7 +60,7 @@ def test_widgets_follow_the_spec(form: BlueprintForm, client: GlueClient) -> Non
     assert isinstance(mode, w.Dropdown) and mode.value == "safe"
     assert [o for o in mode.options if o[1] is not None] == [("fast", "fast"), ("safe", "safe")]
     paths = editors["Paths"]
-    assert isinstance(paths.widget, w.VBox) and len(paths.items) == 1  # one empty row to start
+    assert len(paths.items) == 1 and paths.add_button in paths.widget.children  # one empty row
     assert "Folders." in form.fields["Paths"].help.value
     assert "*" in form.fields["Name"].label.value and "*" not in form.fields["Mode"].label.value
     # the defaults count; untouched required fields are missing, but not yet shown as such
@@ -68,6 +68,21 @@ def test_widgets_follow_the_spec(form: BlueprintForm, client: GlueClient) -> Non
     assert all(f.message.value == "" for f in form.fields.values())
     assert isinstance(form.widget, w.VBox)
     assert "application/vnd.jupyter.widget-view+json" in form._repr_mimebundle_()
+
+
+def test_one_row_per_field(form: BlueprintForm) -> None:
+    for name, field in form.fields.items():
+        row = field.widget
+        assert isinstance(row, w.HBox), name  # name, editor, problems, type and description
+        assert list(row.children) == [
+            field.label, field.editor.widget, field.message, field.help
+        ], name  # fmt: skip
+        assert not any(isinstance(c, w.VBox) for c in row.children if c is not field.editor.widget)
+    paths = form.fields["Paths"]
+    assert "S3Uri" in paths.help.value and "Folders." in paths.help.value
+    assert "title='list of S3Uri · Folders.'" in paths.help.value  # the whole text on hover
+    assert "<br>" not in paths.label.value and "<br>" not in paths.help.value
+    assert isinstance(paths.editor.widget, w.HBox)  # the add button beside the items
 
 
 def test_messages_beside_the_fields(form: BlueprintForm) -> None:

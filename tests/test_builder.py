@@ -294,14 +294,14 @@ def test_load_change_deploy_run_and_resume(tmp_path: Path) -> None:
     assert run.status == "COMPLETED" and not run.succeeded
     table = run.table()
     assert list(table["node"]) == ["a"] and list(table["state"]) == ["FAILED"]
-    assert table["error"][0] == "ValueError: broken (cell 4)"
+    assert table["error"][0] == "ValueError: broken (Cell In[6])"
     assert Path(table["output_notebook"][0]).is_file()
     nodes = {n["Name"]: n["UniqueId"] for n in run.describe()["Graph"]["Nodes"]}
     assert run.failed_nodes() == [nodes["a"]]
 
     # fix the job through the fluent API, deploy, resume the failed node
     wf = gn.Workflow.load("w", home=home)
-    wf.replace(gn.NotebookJob("a", JOB_NB, parameters={"label": "fixed"}))
+    wf = wf.replace(gn.NotebookJob("a", JOB_NB, parameters={"label": "fixed"}))
     wf.deploy()
     assert c.get_job(JobName="a")["Job"]["DefaultArguments"] == {"--label": "fixed"}
     resumed = run.resume()

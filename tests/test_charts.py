@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -131,3 +132,64 @@ def test_empty_and_frame_inputs() -> None:
     trend = charts.duration_trend(frame, job="a")
     assert isinstance(trend, Figure)
     assert isinstance(charts.duration_trend(frame.iloc[0:0]), Figure)
+
+
+def trend_frame() -> pd.DataFrame:
+    """Two jobs over four runs a few seconds apart: successes, a failure, a timeout."""
+    rows = []
+    for i in range(4):
+        start = T0 + timedelta(seconds=20 * i)
+        for job, seconds, state in (
+            ("load", 2.0 + i, "FAILED" if i == 2 else "SUCCEEDED"),
+            ("report", 1.0, "TIMEOUT" if i == 3 else "SUCCEEDED"),
+        ):
+            rows.append((job, state, start, start + timedelta(seconds=seconds)))
+    frame = pd.DataFrame(rows, columns=["node", "state", "started", "completed"])
+    frame["started"] = pd.to_datetime(frame["started"], utc=True)
+    frame["completed"] = pd.to_datetime(frame["completed"], utc=True)
+    frame["duration"] = frame["completed"] - frame["started"]
+    frame["workflow"] = "wf"
+    return frame
+
+
+def test_duration_trend_axes_read_as_times_and_durations() -> None:
+    from matplotlib.colors import to_hex
+
+    from glue_nb.views.style import CATEGORIES
+
+    fig = charts.duration_trend(trend_frame())
+    fig.canvas.draw()  # tick labels are made at drawing time
+    ax = fig.axes[0]
+    ticks = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert ticks and all(re.fullmatch(r"\d\d:\d\d:\d\d", t) for t in ticks), ticks
+    assert ax.get_xlabel() == "run started (UTC, 2026-10-01)"
+    assert ax.get_ylabel() == "duration (s)"
+    lines = {line.get_label(): to_hex(line.get_color()) for line in ax.get_lines()}
+    assert set(lines) == {"load", "report"}
+    state_colours = {c.stroke for c in CATEGORIES.values()} | {c.fill for c in CATEGORIES.values()}
+    assert not set(lines.values()) & state_colours  # a job's colour never reads as a state
+    marks = {c.get_label(): to_hex(c.get_facecolor()[0]) for c in ax.collections}
+    assert marks == {"failed": CATEGORIES["failed"].stroke, "timeout": CATEGORIES["timeout"].stroke}
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["load", "failed", "report", "timeout"]
+
+
+def test_gantt_legend_swatches_look_like_the_bars() -> None:
+    from matplotlib.colors import to_rgba
+
+    run = run_dict()
+    for node in run["Graph"]["Nodes"]:  # slow's run was kept from the run this one resumed
+        for r in (node.get("JobDetails") or {}).get("JobRuns", []):
+            r["WorkflowRunId"] = "wr_earlier" if node["Name"] == "slow" else "wr_x"
+    ax = charts.gantt(run).axes[0]
+    handles = dict(zip([t.get_text() for t in ax.get_legend().get_texts()],
+                       ax.get_legend().legend_handles, strict=True))  # fmt: skip
+    kept = next(p for p in ax.patches if p.get_alpha() and p.get_alpha() < 1)
+    swatch = handles["kept from earlier run"]
+    assert to_rgba(swatch.get_facecolor()) == to_rgba(kept.get_facecolor())  # faded alike
+    path = handles["critical path"]  # bars on the path are outlined: so is their swatch
+    assert path.get_linewidth() == max(p.get_linewidth() for p in ax.patches)
+    running = next(p for p in ax.patches if p.get_hatch() == "...")
+    assert handles["running"].get_hatch() == "..." and to_rgba(
+        handles["running"].get_facecolor()
+    ) == to_rgba(running.get_facecolor())

@@ -79,7 +79,7 @@ def props_workflow(tmp_path: Path, name: str) -> gn.Workflow:
     second = write_notebook(
         tmp_path / "nbs" / "second.ipynb",
         "from glue_nb import runtime\nprops = runtime.get_run_properties()\n"
-        "runtime.put_run_properties(seen=props['count'] + '/' + props['period'])",
+        "runtime.put_run_properties(seen=f\"{props['count']}/{props['period']}\")",
     )
     broken = write_notebook(
         tmp_path / "nbs" / "broken.ipynb", "raise ValueError(f'bad value {x}')", params="x = 0"
@@ -103,10 +103,10 @@ def test_workflow_on_dask_matches_local(tmp_path, client):
         by_job[run.run_id] = {j["JobName"]: comparable(j) for j in run.job_runs()}
     assert by_job[dask.run_id] == by_job[local.run_id]
     broken = by_job[dask.run_id]["same-broken"]
-    assert broken["ErrorMessage"] == "ValueError: bad value 5 (cell 2)"
+    assert broken["ErrorMessage"] == "ValueError: bad value 5 (Cell In[4])"
     # run properties set on the workers were merged into the run
     assert dask.properties == local.properties == {
-        "period": "2026-10", "count": "42", "where": "worker", "seen": "42/2026-10",
+        "period": "2026-10", "count": 42, "where": "worker", "seen": "42/2026-10",
     }  # fmt: skip
     # parameters arrive as with the local executor
     outs = [

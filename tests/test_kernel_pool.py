@@ -150,7 +150,7 @@ def test_errors_are_the_same_on_a_pooled_kernel(tmp_path, pool):
     cold = execute_notebook_job(spec_for(tmp_path, nb, 1))
     warm = execute_notebook_job(spec_for(tmp_path, nb, 2), kernel_factory=pool)
     assert cold.state == warm.state == "FAILED"
-    assert cold.error_message == warm.error_message == "ValueError: boom (cell 2)"
+    assert cold.error_message == warm.error_message == "ValueError: boom (Cell In[4])"
 
 
 def test_each_kernel_runs_one_job(tmp_path, pool):
@@ -353,7 +353,7 @@ def test_forked_kernels_are_fresh_kernels_of_their_own(tmp_path):
     assert forked.state == spawned.state == "SUCCEEDED"
     assert int(f["ppid"]) == int(f["parent"]) == zygote  # forked by the zygote, watching it
     assert int(s["ppid"]) == int(s["parent"]) == os.getpid()
-    assert f["poller"] == s["poller"] == "True"  # exits if its parent dies
+    assert f["poller"] == s["poller"] == "true"  # exits if its parent dies (JSON)
     assert f["probe"] == s["probe"] == "seen"  # the environment at its start
     assert f["n"] == s["n"]  # the same fresh namespace
     assert f["path"] == s["path"]

@@ -201,7 +201,7 @@ def test_cell_numbers_without_a_parameters_cell(tmp_path: Path) -> None:
     )
     result = execute_notebook_job(spec_for(tmp_path, notebook=str(nb)))
     assert result.state == "FAILED"
-    assert result.error_message == "KeyError: 'missing' (cell 2)"
+    assert result.error_message == "KeyError: 'missing' (Cell In[4])"
     assert result.error_detail["cell_index"] == 1
 
 
@@ -230,7 +230,7 @@ def test_exit_zero_succeeds_exit_one_fails_raises_exception_tag_fails(tmp_path: 
     assert results["exit0"].state == "SUCCEEDED"
     assert "done.job" not in results["exit0"].property_updates  # later cells did not run
     assert results["exit1"].state == "FAILED"
-    assert results["exit1"].error_message == "SystemExit: 1 (cell 5)"
+    assert results["exit1"].error_message == "SystemExit: 1 (Cell In[7])"
     assert results["tagged"].state == "FAILED"  # as under plain papermill
 
 

@@ -41,11 +41,11 @@ def test_without_context_properties_live_in_memory(fresh_standalone: None) -> No
     assert runtime.context() is None and runtime.in_workflow() is False
     assert runtime.get_run_properties() == {}
     out = runtime.put_run_properties({"rows": 12}, ok=True)
-    assert out == {"rows": "12", "ok": "True"}  # values become strings
-    assert runtime.get_run_properties() == {"rows": "12", "ok": "True"}
+    assert out == {"rows": 12, "ok": True}  # values come back typed
+    assert runtime.get_run_properties(raw=True) == {"rows": "12", "ok": "true"}  # stored as text
     copy = runtime.get_run_properties()
     copy["rows"] = "changed"
-    assert runtime.get_run_properties()["rows"] == "12"  # a copy is returned
+    assert runtime.get_run_properties()["rows"] == 12  # a copy is returned
     with pytest.raises(ValueError, match="1-255"):
         runtime.put_run_properties({"": "x"})
 
@@ -57,7 +57,7 @@ def test_with_context_snapshot_and_updates_file(job_context: dict[str, Any]) -> 
     assert runtime.get_run_properties() == {"period": "2026-10"}
     runtime.put_run_properties(rows_in=1200)
     runtime.put_run_properties({"rows_in": "1300", "period": "2026-11"})  # upsert
-    assert runtime.get_run_properties() == {"period": "2026-11", "rows_in": "1300"}
+    assert runtime.get_run_properties() == {"period": "2026-11", "rows_in": 1300}
     updates = json.loads(Path(job_context["updates_path"]).read_text())
     assert updates == {"rows_in": "1300", "period": "2026-11"}  # only this job's updates
     assert not list(Path(job_context["updates_path"]).parent.glob(".props-*"))  # atomic writes
@@ -71,7 +71,7 @@ def test_glue_pattern_inside_a_job_needs_no_store(job_context: dict[str, Any]) -
     c.put_workflow_run_properties(
         Name="month-close", RunId="wr_1", RunProperties={"rows_in": "1200"}
     )
-    assert runtime.get_run_properties()["rows_in"] == "1200"
+    assert runtime.get_run_properties()["rows_in"] == 1200
     assert json.loads(Path(job_context["updates_path"]).read_text()) == {"rows_in": "1200"}
     assert not Path(job_context["home"]).exists()  # the store was never opened
     with pytest.raises(InvalidInputException, match="value of 'n'"):
@@ -113,4 +113,4 @@ def test_plain_papermill_runs_a_job_notebook(tmp_path: Path, fresh_standalone: N
     papermill.execute_notebook(str(nb), str(out), parameters={"period": "2026-11"},
                                progress_bar=False)  # fmt: skip
     cell = nbformat.read(str(out), as_version=4).cells[-1]
-    assert "{'rows': '3'}" in "".join(o.get("text", "") for o in cell.outputs)
+    assert "{'rows': 3}" in "".join(o.get("text", "") for o in cell.outputs)

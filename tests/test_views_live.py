@@ -98,7 +98,7 @@ def test_view_after_a_real_run(finished: gn.Run) -> None:
             ("ok", "SUCCEEDED"),
         ]
         assert rows[-1] == ("handler", "SUCCEEDED")  # in start order
-        assert "ValueError: bad row 42 (cell 2)" in view.table_html
+        assert "ValueError: bad row 42 (Cell In[4])" in view.table_html
         assert view.table_html.count(".ipynb</a>") == 4  # a link per executed notebook
         # the failed node is selected by itself and shows its traceback
         assert view.node_select.value == node_id("wf", "JOB", "bad")

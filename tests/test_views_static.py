@@ -325,3 +325,104 @@ def test_large_workflow_renders(notebook: Path) -> None:
     assert "rankdir=TB" in view.source  # long chains go top-down
     svg = view.svg()
     assert svg.count('class="node"') == 100
+
+
+# -- names, compact chains, selection --------------------------------------------------------------
+def node_lines(svg: str, uid: str) -> list[str]:
+    """The text lines drawn in a node (name lines first)."""
+    group = re.search(rf'<g id="{uid}" class="node[^"]*"[^>]*>(.*?)</g>', svg, re.S)
+    assert group, f"node {uid} missing"
+    return re.findall(r"<text[^>]*>([^<]*)</text>", group[1])
+
+
+def test_names_wrap_at_word_boundaries() -> None:
+    wrap = layout._wrap
+    assert wrap("customers-to-parquet_convert") == ["customers-to-", "parquet_convert"]
+    assert wrap("customers-to-parquet: on demand") == ["customers-to-parquet:", "on demand"]
+    assert wrap("load_customer_addresses_normalized") == ["load_customer_", "addresses_normalized"]
+    assert wrap("Fix phone numbers") == ["Fix phone numbers"]
+    assert wrap("customersToParquetConverter") == ["customersTo", "ParquetConverter"]
+    assert wrap("x" * 40) == ["x" * 40]  # no place to break: never between two letters
+    long = "month close: " + " ".join(f"step{i}" for i in range(30))
+    lines = wrap(long)
+    assert len(lines) == 3 and lines[-1].endswith("…") and lines[-1][-2].isdigit()
+    for name in ("customers-to-parquet_convert", "a_very_long-name_with-many_parts_in_it"):
+        for line in wrap(name, width=12):  # every line ends at a boundary or the name's end
+            text = line.removesuffix("…")
+            after = name[name.index(text) + len(text) :]
+            assert text[-1] in "_-" or after[:1] in ("", "_", "-"), line
+
+
+@needs_dot
+def test_blueprint_names_are_not_broken_mid_word(notebook: Path) -> None:
+    convert = gn.NotebookJob("customers-to-parquet_convert", notebook)
+    crawl = gn.Crawler("customers-to-parquet_crawl", [str(notebook.parent)], database="lake")
+    wf = (
+        gn.Workflow("customers-to-parquet")
+        .on_demand("customers-to-parquet: on demand")
+        .run(convert)
+        .when_all_succeeded("customers-to-parquet_converted")
+        .run(crawl)
+    )
+    svg = wf._repr_mimebundle_()["image/svg+xml"]
+    job = node_lines(svg, node_id("customers-to-parquet", "JOB", "customers-to-parquet_convert"))
+    assert job[:2] == ["customers&#45;to&#45;", "parquet_convert"]
+    start = node_id("customers-to-parquet", "TRIGGER", "customers-to-parquet: on demand")
+    assert node_lines(svg, start)[:2] == ["customers&#45;to&#45;parquet:", "on demand"]
+    run_svg = SvgTemplate(static.workflow_graph(wf), name="x").render({})
+    uid = node_id("customers-to-parquet", "JOB", "customers-to-parquet_convert")
+    assert node_lines(run_svg, uid)[:2] == ["customers&#45;to&#45;", "parquet_convert"]
+
+
+def svg_size(svg: str) -> tuple[float, float]:
+    m = re.search(r'width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    assert m
+    return float(m[1]), float(m[2])
+
+
+def node_width(svg: str, uid: str) -> float:
+    """A node shape's width in points."""
+    group = re.search(rf'<g id="{uid}" class="node[^"]*"[^>]*>(.*?)</g>', svg, re.S)
+    assert group
+    coords = re.search(r'(?:points| d)="([^"]+)"', group[1])
+    assert coords
+    xs = [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?", coords[1])[0::2]]
+    return max(xs) - min(xs)
+
+
+@needs_dot
+def test_a_chain_is_drawn_compactly(notebook: Path) -> None:
+    jobs = [gn.NotebookJob(n, notebook) for n in ("extract", "transform", "load")]
+    wf = (
+        gn.Workflow("my-etl")
+        .run(jobs[0])
+        .when_all_succeeded()
+        .run(jobs[1])
+        .when_all_succeeded()
+        .run(jobs[2])
+    )
+    view = static.workflow_view(wf)
+    svg = view.svg()
+    width, height = svg_size(svg)
+    assert height < 160 and width < 760  # one row under the legend, fits a notebook
+    marker = node_id("my-etl", "TRIGGER", "my-etl: extract SUCCEEDED")
+    job = node_id("my-etl", "JOB", "transform")
+    assert node_width(svg, marker) < 0.4 * node_width(svg, job)  # triggers are small markers
+    assert "my-etl: extract SUCCEEDED" in svg  # the trigger's name is in its tooltip
+    full = static.workflow_view(wf, compact=False).svg()
+    assert node_width(full, marker) > node_width(full, job)  # the full-size drawing remains
+    # the run view: markers take their state's colour, no status line
+    template = SvgTemplate(view.graph, name="my-etl")
+    rendered = template.render({marker: Slot("fired", "fired", "tip", "FIRED", "TRIGGER")})
+    assert shape_fill(rendered, marker) == CATEGORIES["fired"].fill
+    assert node_lines(rendered, marker) == []
+    assert svg_size(rendered)[1] < 160
+
+
+@needs_dot
+def test_fan_in_marker_keeps_its_logic(notebook: Path) -> None:
+    wf = month_close(notebook)
+    svg = wf._repr_mimebundle_()["image/svg+xml"]
+    uid = node_id("month-close", "TRIGGER", "Fix/De-dupe succeeded")
+    assert node_lines(svg, uid) == ["all of 2"]
+    assert "Fix/De-dupe succeeded" in svg  # tooltip

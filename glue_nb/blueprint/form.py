@@ -7,10 +7,11 @@
 
 Field widgets follow the spec: text for String/S3Uri/S3Bucket/IAM types, number boxes for
 Integer/Double, a checkbox for Boolean, a dropdown for ``allowedValues``, and a list editor (one
-row per item, with add/remove buttons) for ``collection`` parameters. Problems (missing, wrong type,
-not allowed) appear beside the fields as they are edited. *Preview* runs the layout without keeping
-anything and shows the static view of what would be created; *Create workflow* starts the
-blueprint run and shows its outcome.
+row per item, with add/remove buttons) for ``collection`` parameters. Each field takes one row:
+its name, its editor, its type and description (the whole text in a tooltip). Problems (missing,
+wrong type, not allowed) appear beside the fields as they are edited. *Preview* runs the layout
+without keeping anything and shows the static view of what would be created; *Create workflow*
+starts the blueprint run and shows its outcome.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ __all__ = ["BlueprintForm", "requests_to_workflow", "workflow_preview_html"]
 
 _ERROR = "color:#b00020"
 _OK = "color:#1b5e20"
+_CELL = "line-height:28px;padding:0 6px"  # text beside a widget, on its line
 
 
 def _widgets() -> Any:
@@ -109,9 +111,11 @@ class _ListEditor:
         self.param, self.on_change = param, on_change
         self.items: list[_Scalar] = []
         self.rows = w.VBox([])
-        self.add_button = w.Button(description="add", icon="plus", layout=w.Layout(width="6em"))
+        self.add_button = w.Button(
+            description="add", icon="plus", tooltip="add an item", layout=w.Layout(width="5.5em")
+        )
         self.add_button.on_click(lambda _: self.add(None))
-        self.widget = w.VBox([self.rows, self.add_button])
+        self.widget = w.HBox([self.rows, self.add_button], layout=w.Layout(flex="0 0 auto"))
         for value in values or []:
             self.add(value, notify=False)
         if not self.items:
@@ -150,7 +154,8 @@ class _ListEditor:
 
 
 class _Field:
-    """A parameter's row: label, editor, message; the description underneath."""
+    """A parameter's row, one line: name, editor, problems (when there are), then its type and
+    description in grey (cut with "…" when long; the whole text is the tooltip)."""
 
     def __init__(self, param: Parameter, on_change: Callable[[], None]) -> None:
         w = _widgets()
@@ -168,19 +173,29 @@ class _Field:
             else _Scalar(param, default, changed)
         )
         star = "" if param.has_default else " *"
+        kind = param.type_label()
         self.label = w.HTML(
-            f"<b>{html.escape(param.name)}</b>{star}<br><small>{html.escape(param.type_label())}"
-            "</small>",
-            layout=w.Layout(width="14em"),
+            f"<div style='{_CELL}' title='{html.escape(kind)}'><b>{html.escape(param.name)}</b>"
+            f"{star}</div>",
+            layout=w.Layout(width="13em", flex="0 0 auto"),
         )
-        self.message = w.HTML("", layout=w.Layout(width="auto"))
-        help_text = html.escape(param.description)
-        self.help = w.HTML(f"<small style='color:#555'>{help_text}</small>" if help_text else "")
-        self.widget = w.VBox([w.HBox([self.label, self.editor.widget, self.message]), self.help])
+        self.message = w.HTML("", layout=w.Layout(width="auto", flex="0 0 auto"))
+        full = " · ".join(t for t in (kind, param.description) if t)
+        self.help = w.HTML(
+            f"<div style='{_CELL};color:#6b7280;font-size:12px;white-space:nowrap;width:100%;"
+            f"overflow:hidden;text-overflow:ellipsis' title='{html.escape(full)}'>"
+            f"<span style='font-family:monospace'>{html.escape(kind)}</span>"
+            f"{' · ' + html.escape(param.description) if param.description else ''}</div>",
+            layout=w.Layout(flex="1 1 0", min_width="0", overflow="hidden"),
+        )
+        self.widget = w.HBox(
+            [self.label, self.editor.widget, self.message, self.help],
+            layout=w.Layout(align_items="flex-start", width="100%"),
+        )
 
     def show(self, problems: list[str]) -> None:
-        text = "<br>".join(html.escape(p) for p in problems)
-        self.message.value = f"<span style='{_ERROR}'>{text}</span>" if problems else ""
+        text = "; ".join(html.escape(p) for p in problems)
+        self.message.value = f"<div style='{_ERROR};{_CELL}'>{text}</div>" if problems else ""
 
 
 class BlueprintForm:

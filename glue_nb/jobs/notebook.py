@@ -4,7 +4,8 @@ The function here is all an executor calls (:func:`execute_notebook_job`); it ne
 it runs unchanged in a thread of the owning process or on a Dask worker. Failure modes map to
 Glue's job-run states as recorded in papermill's behaviour notes:
 
-- a cell raises (or ``sys.exit(1)``)  → FAILED, ``"<ename>: <evalue> (cell N)"``, traceback kept;
+- a cell raises (or ``sys.exit(1)``)  → FAILED, ``"<ename>: <evalue> (Cell In[N])"`` (N: the
+  execution count the executed notebook and the traceback show), traceback kept;
 - the kernel dies                    → FAILED, saying the kernel died;
 - the run's Timeout passes            → TIMEOUT, the kernel is killed;
 - the run is stopped                  → STOPPED, the kernel is killed;
@@ -230,8 +231,10 @@ def _prepare(spec: JobSpec, nb: Any, updates_path: str, cwd: str | None) -> tupl
 
 
 def _error_from(exc: Exception, inserted: list[int]) -> tuple[str, dict[str, Any]]:
-    """Glue's ErrorMessage and the detail kept with the run; cells are counted as in the
-    user's notebook (the cells glue-nb inserted are not counted)."""
+    """Glue's ErrorMessage and the detail kept with the run. The message names the failing cell
+    by its execution count, ``(Cell In[5])``, the number its prompt shows in the executed notebook
+    and its traceback names; ``cell_index`` counts cells as in the user's notebook (the cells
+    glue-nb inserted are not counted)."""
     ename = getattr(exc, "ename", type(exc).__name__)
     evalue = getattr(exc, "evalue", str(exc))
     traceback = getattr(exc, "traceback", None) or []
@@ -248,6 +251,8 @@ def _error_from(exc: Exception, inserted: list[int]) -> tuple[str, dict[str, Any
         detail["cell_index"] = original
         detail["output_cell_index"] = cell_index
         where = f" (cell {original + 1})"
+    if isinstance(detail["exec_count"], int):  # as the traceback and the executed notebook say
+        where = f" (Cell In[{detail['exec_count']}])"
     return f"{ename}: {evalue}{where}"[:2048], detail
 
 

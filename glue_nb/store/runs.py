@@ -183,6 +183,26 @@ class Runs:
         props: dict[str, str] = loads(row["run_properties"], {})
         return props
 
+    def started_by_its_trigger(self, run_id: str) -> bool:
+        """Was the first run of ``run_id``'s resume chain started by its workflow's schedule (a
+        scheduler fire recorded it) or by events (its batch condition), not by hand?"""
+        with self.store.read() as conn:
+            root = conn.execute(
+                "WITH RECURSIVE chain(id, previous) AS (SELECT run_id, previous_run_id FROM "
+                "workflow_runs WHERE run_id=? UNION ALL SELECT w.run_id, w.previous_run_id FROM "
+                "workflow_runs w JOIN chain ON w.run_id = chain.previous) "
+                "SELECT id FROM chain WHERE previous IS NULL",
+                (run_id,),
+            ).fetchone()
+            root_id = root[0] if root else run_id
+            started = conn.execute(
+                "SELECT start_condition IS NOT NULL OR EXISTS (SELECT 1 FROM trigger_fires AS f "
+                "WHERE f.workflow_name = r.workflow_name AND f.run_id = r.run_id) "
+                "FROM workflow_runs AS r WHERE r.run_id=?",
+                (root_id,),
+            ).fetchone()
+        return bool(started and started[0])
+
     def fired(self, run_id: str) -> dict[str, float]:
         """The triggers a run fired: ``{trigger name: when}`` (epoch seconds)."""
         with self.store.read() as conn:

@@ -4,7 +4,11 @@
     glue_nb.views.live     RunView, the live ipywidget of a run
     glue_nb.views.report   write_run_report, a self-contained HTML report of a run
     glue_nb.views.layout   Glue graph -> DOT -> SVG, laid out once, recoloured per refresh
-    glue_nb.views.states   each node's state in a run (including "will never run")
+    glue_nb.views.states   each node's state in a run (including "will never run"), the run's
+                           status at a glance ("COMPLETED · 1 failed")
+    glue_nb.views.html     header, status badge, run table and node details (static and live views)
+    glue_nb.views.progress run.wait()'s progress in nodes, in Jupyter and on a terminal
+    glue_nb.views.frames   RunFrame, the history DataFrames' display (short ids, durations)
 
 Importing this package is cheap: ipywidgets is imported only by ``live``.
 """

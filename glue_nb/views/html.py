@@ -7,13 +7,13 @@ notebook and a standalone report, and never leaks CSS into the page around it.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from glue_nb.states import WORKFLOW_RUN_ACTIVE
-from glue_nb.views.states import NodeState
+from glue_nb.views.states import NodeState, RunStatus, run_status
 from glue_nb.views.style import CATEGORIES, category_of, esc, fmt_duration, fmt_time, strip_ansi
 
 __all__ = [
@@ -23,15 +23,9 @@ __all__ = [
     "run_header_html",
     "run_rows",
     "run_table_html",
+    "status_badge",
 ]
 
-STATUS_CATEGORY = {
-    "RUNNING": "running",
-    "STOPPING": "running",
-    "COMPLETED": "succeeded",
-    "STOPPED": "stopped",
-    "ERROR": "failed",
-}
 _TABLE = "border-collapse:collapse;font-size:12px;font-family:system-ui,sans-serif;margin:4px 0"
 _TH = (
     "text-align:left;padding:3px 8px;border-bottom:2px solid #d1d5db;color:#374151;"
@@ -41,14 +35,30 @@ _TD = "padding:3px 8px;border-bottom:1px solid #e5e7eb;vertical-align:top;text-a
 _MONO = "font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace"
 
 
-def badge(text: str, category: str) -> str:
-    """A small coloured pill (``category`` picks the colours)."""
+def badge(text: str, category: str, *, title: str = "", strong: bool = False) -> str:
+    """A small coloured pill (``category`` picks the colours; ``strong``: a bolder border and
+    text, for what the eye should read first)."""
     colour = CATEGORIES.get(category, CATEGORIES["pending"])
+    weight = "border-width:2px;font-weight:600;" if strong else ""
+    tip = f' title="{esc(title)}"' if title else ""
     return (
-        f'<span class="gnb-badge gnb-{category}" style="display:inline-block;padding:0 7px;'
-        f"border-radius:9px;background:{colour.fill};border:1px solid {colour.stroke};"
+        f'<span class="gnb-badge gnb-{category}"{tip} style="display:inline-block;padding:0 7px;'
+        f"border-radius:9px;background:{colour.fill};border:1px solid {colour.stroke};{weight}"
         f'color:#111827;font-size:11px;line-height:17px;white-space:nowrap">{esc(text)}</span>'
     )
+
+
+def status_badge(run: Mapping[str, Any] | RunStatus) -> str:
+    """A run's status at a glance: ``COMPLETED · 1 failed`` in the failure colours, Glue's
+    status kept first; the tooltip says what Glue's word means here."""
+    status = run if isinstance(run, RunStatus) else run_status(run)
+    mark = "✗ " if status.category in ("failed", "timeout") else ""
+    return badge(
+        mark + status.text,
+        status.category,
+        title=status.title,
+        strong=status.category in ("failed", "timeout", "stopped"),
+    ).replace('class="gnb-badge ', 'class="gnb-badge gnb-status ', 1)
 
 
 def notebook_href(
@@ -100,9 +110,15 @@ def run_rows(run: Mapping[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def run_header_html(run: Mapping[str, Any], *, now: datetime | None = None) -> str:
-    """Workflow name, status, run id, start, duration and Statistics."""
-    status = run.get("Status", "?")
+def run_header_html(
+    run: Mapping[str, Any],
+    *,
+    now: datetime | None = None,
+    resumed_by: Sequence[Mapping[str, Any]] = (),
+) -> str:
+    """Workflow name, status at a glance (:func:`status_badge`), run id, start, duration and
+    Statistics; ``resumed_by``: the WorkflowRuns that resumed this run (named, with their
+    status, so the newer run is easy to reach: ``run.latest()``)."""
     started = run.get("StartedOn")
     end = run.get("CompletedOn") or (now or datetime.now(timezone.utc))
     duration = fmt_duration(end - started) if started else ""
@@ -126,11 +142,18 @@ def run_header_html(run: Mapping[str, Any], *, now: datetime | None = None) -> s
         extra += f" · resumed from <code>{esc(run['PreviousRunId'][:15])}…</code>"
     if run.get("ErrorMessage"):
         extra += f'<div style="color:#b91c1c">{esc(run["ErrorMessage"])}</div>'
+    for later in resumed_by:
+        later_id = str(later.get("WorkflowRunId", ""))
+        extra += (
+            '<div class="gnb-resumed-by" style="color:#4b5563">resumed by run '
+            f'<code title="{esc(later_id)}">{esc(later_id[:15])}…</code> {status_badge(later)}'
+            " · <code>run.latest()</code> is the newest run of this chain</div>"
+        )
     return (
         '<div class="gnb-header" style="font-family:system-ui,sans-serif;font-size:13px;'
         'line-height:1.6">'
         f'<b style="font-size:14px">{esc(run.get("Name", ""))}</b> '
-        f"{badge(status, STATUS_CATEGORY.get(status, 'pending'))} "
+        f"{status_badge(run)} "
         f'<span style="color:#4b5563">run <code title="{esc(run.get("WorkflowRunId", ""))}">'
         f"{esc(str(run.get('WorkflowRunId', ''))[:15])}…</code>"
         f" · started {esc(fmt_time(started, date=True))}"

@@ -13,16 +13,16 @@ a string join (well under a millisecond), not a new layout.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import shutil
 import subprocess
-import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from glue_nb.exceptions import GlueNbError
-from glue_nb.views.style import CATEGORIES, FONT, KIND, WATCH_COLOUR, esc
+from glue_nb.views.style import CATEGORIES, FONT, KIND, SELECTION_CSS, WATCH_COLOUR, esc
 
 __all__ = [
     "INSTALL_HINT",
@@ -45,7 +45,7 @@ FIT_NODES = 40
 
 _FILL, _STROKE = "#fe01fe", "#fe02fe"  # run-mode placeholders, replaced per node
 _TOKEN = "@@S{}@@"
-_PAD = {"TRIGGER": 12, "JOB": 22, "CRAWLER": 22}  # room for the status line, in characters
+_PAD = {"TRIGGER": 4, "JOB": 12, "CRAWLER": 12}  # room for the status line (with its token)
 _STATUS_TEXT = re.compile(
     r'<text text-anchor="(?:start|middle)" x="[-\d.]+"(?P<rest>[^>]*)>@@S\d+@@_*</text>'
 )
@@ -129,11 +129,80 @@ def trigger_detail(trigger: Mapping[str, Any]) -> str:
     return text
 
 
+_PIECE = re.compile(r"[^_\-/.:]*[_\-/.:]+|[^_\-/.:]+")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_INNER_BREAK = 4  # a break inside a word costs this many characters of line length
+
+
+def _pieces(text: str, width: int) -> list[tuple[str, bool]]:
+    """``text`` cut where a line may break: at spaces; a word longer than ``width`` also after
+    ``_ - / . :`` and between camelCase words. Each piece says whether a space follows it."""
+    out: list[tuple[str, bool]] = []
+    for word in text.split():
+        if len(word) <= width:
+            out.append((word, True))
+            continue
+        for part in _PIECE.findall(word):
+            out.extend((p, False) for p in _CAMEL.split(part) if p)
+        out[-1] = (out[-1][0], True)
+    if out:
+        out[-1] = (out[-1][0], False)
+    return out
+
+
+def _join(pieces: Sequence[tuple[str, bool]]) -> str:
+    return "".join(p + (" " if space else "") for p, space in pieces).rstrip(" ")
+
+
+def _greedy(pieces: Sequence[tuple[str, bool]], width: int) -> list[int]:
+    """Where a greedy fill starts each line (a piece longer than a line gets its own line)."""
+    starts, length = [0], 0
+    for i, (piece, _) in enumerate(pieces):
+        gap = 1 if i and pieces[i - 1][1] else 0
+        if length and length + gap + len(piece) > width:
+            starts.append(i)
+            length = len(piece)
+        else:
+            length += gap + len(piece)
+    return starts
+
+
 def _wrap(name: str, width: int = 26, lines: int = 3) -> list[str]:
-    parts = textwrap.wrap(" ".join(name.split()), width, break_on_hyphens=False) or [""]
-    if len(parts) > lines:
-        parts = [*parts[: lines - 1], parts[lines - 1][: width - 1] + "…"]
-    return parts
+    """A node name on at most ``lines`` lines of about ``width`` characters, broken at spaces,
+    and inside a word too long for a line only after ``_ - / . :`` or between camelCase words
+    (never between two letters of a word); lines as even as possible. A name that does not fit
+    ends in "…" after its last whole piece that does."""
+    pieces = _pieces(name, width)
+    whole = _join(pieces)
+    if len(whole) <= width:
+        return [whole]
+    starts = _greedy(pieces, width)
+    n = len(pieces)
+    if len(starts) > lines:  # too long: fill, and cut the last line at a piece
+        out = [_join(pieces[a:b]) for a, b in itertools.pairwise(starts[:lines])]
+        tail = list(pieces[starts[lines - 1] :])
+        while len(tail) > 1 and len(_join(tail)) + 1 > width:
+            tail.pop()
+        return [*out, _join(tail)[: max(width - 1, 1)].rstrip(" _-/.:") + "…"]
+    memo: dict[tuple[int, int], tuple[int, list[int]]] = {}
+
+    def solve(start: int, left: int) -> tuple[int, list[int]]:
+        """The breaks of ``pieces[start:]`` into ``left`` lines with the shortest longest line."""
+        if (start, left) not in memo:
+            result: tuple[int, list[int]] = (len(_join(pieces[start:])), [])
+            if left > 1:
+                result = (1 << 30, [])
+                for end in range(start + 1, n - left + 2):
+                    head = len(_join(pieces[start:end]))
+                    head += 0 if pieces[end - 1][1] else _INNER_BREAK
+                    rest, cuts = solve(end, left - 1)
+                    if max(head, rest) < result[0]:
+                        result = (max(head, rest), [end, *cuts])
+            memo[(start, left)] = result
+        return memo[(start, left)]
+
+    cuts = [0, *solve(0, len(starts))[1], n]
+    return [_join(pieces[a:b]) for a, b in itertools.pairwise(cuts)]
 
 
 def _label(name: str, *lines: tuple[str, str]) -> str:
@@ -164,15 +233,33 @@ def _ranks(nodes: Sequence[_Node], edges: Sequence[tuple[str, str]]) -> dict[str
     return rank
 
 
-def choose_rankdir(nodes: Sequence[_Node], edges: Sequence[tuple[str, str]]) -> str:
-    """LR when the graph is long and thin enough to fit a notebook's width, else TB."""
+def _width(node: _Node, compact: bool, run: bool = True) -> float:
+    """About how wide a node is drawn, in inches (for choosing the direction)."""
+    if compact and _is_marker(node):
+        return 0.35
+    text = 0.085 * max(len(line) for line in _wrap(node.name)) + 0.35
+    if node.type == "TRIGGER":
+        return max(text, 0.065 * len(trigger_detail(node.trigger)) + 0.35) + 0.45
+    return max(text, 1.8 if run else 1.1)  # the run view's status line needs about 1.8
+
+
+def choose_rankdir(
+    nodes: Sequence[_Node],
+    edges: Sequence[tuple[str, str]],
+    *,
+    compact: bool = True,
+    run: bool = True,
+) -> str:
+    """LR when the graph is long and thin enough to fit a notebook's width (about 11 inches)
+    or is no wider that way than top-down, else TB."""
     if not nodes:
         return "LR"
     ranks = _ranks(nodes, edges)
-    depth = max(ranks.values()) + 1
-    widest = max(list(ranks.values()).count(r) for r in set(ranks.values()))
-    lr_width = depth * 2.3  # inches: a node plus rank separation
-    tb_width = widest * 2.0
+    widths: dict[int, list[float]] = {}
+    for node in nodes:
+        widths.setdefault(ranks[node.uid], []).append(_width(node, compact, run))
+    lr_width = sum(max(w) for w in widths.values()) + 0.45 * (len(widths) - 1)
+    tb_width = max(sum(w) + 0.25 * (len(w) - 1) for w in widths.values())
     if lr_width <= 11 or lr_width <= tb_width:
         return "LR"
     return "TB"
@@ -205,13 +292,16 @@ def dot_source(
     jobs: Mapping[str, str] | None = None,
     crawlers: Mapping[str, str] | None = None,
     legend: bool = True,
+    compact: bool = True,
 ) -> str:
     """DOT for a Glue graph.
 
     ``mode="design"`` colours nodes by type; ``mode="run"`` writes placeholders that
     :class:`SvgTemplate` fills per refresh. ``jobs`` / ``crawlers`` map a name to a short
     detail line (the notebook file, the target database). ``rankdir`` is ``LR``, ``TB`` or
-    ``auto`` (chosen from the graph's shape).
+    ``auto`` (chosen from the graph's shape). ``compact`` draws conditional triggers as small
+    markers (their logic inside, when they watch more than one node; their name and conditions
+    in the tooltip) so the jobs and crawlers carry the picture; ``False`` draws them full size.
     """
     if mode not in ("design", "run"):
         raise ValueError(f"mode must be 'design' or 'run', not {mode!r}")
@@ -220,7 +310,7 @@ def dot_source(
     edges = [(e["SourceId"], e["DestinationId"]) for e in graph.get("Edges") or []]
     rankdir = rankdir.upper()
     if rankdir == "AUTO":
-        rankdir = choose_rankdir(nodes, edges)
+        rankdir = choose_rankdir(nodes, edges, compact=compact, run=mode == "run")
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"rankdir must be LR, TB or auto, not {rankdir!r}")
     run = mode == "run"
@@ -246,6 +336,13 @@ def dot_source(
     for i, node in enumerate(nodes):
         kind = KIND.get(node.type, KIND["JOB"])
         detail: list[tuple[str, str]] = []
+        if run:
+            colours = f'fillcolor="{_FILL}", color="{_STROKE}"'
+        else:
+            colours = f'fillcolor="{kind.fill}", color="{kind.stroke}"'
+        if compact and _is_marker(node):
+            lines.append(f'  "{node.uid}" [id="{node.uid}", {_marker(node)}, {colours}];')
+            continue
         if node.type == "TRIGGER":
             detail.append((esc(trigger_detail(node.trigger)), "#78350f"))
             shape = 'shape=hexagon, style="filled", margin="0.01,0.03", fontsize=10'
@@ -259,9 +356,6 @@ def dot_source(
             shape = 'shape=box, style="rounded,filled"'
         if run:
             detail.append((_TOKEN.format(i) + "_" * _PAD.get(node.type, 20), "#374151"))
-            colours = f'fillcolor="{_FILL}", color="{_STROKE}"'
-        else:
-            colours = f'fillcolor="{kind.fill}", color="{kind.stroke}"'
         label = _label(node.name, *detail)
         lines.append(f'  "{node.uid}" [id="{node.uid}", {shape}, {colours}, label={label}];')
     for src, dst in edges:
@@ -279,6 +373,23 @@ def dot_source(
         lines.append(f'  "{src}" -> "{dst}"{extra};')
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _is_marker(node: _Node) -> bool:
+    """A conditional trigger: drawn as a small marker in the compact layout."""
+    return node.type == "TRIGGER" and node.trigger.get("Type") == "CONDITIONAL"
+
+
+def _marker(node: _Node) -> str:
+    """DOT attributes of a compact trigger marker: a small hexagon, with ``all of n`` / ``any of
+    n`` inside when it watches several nodes (one condition: the edge label says it all)."""
+    text = trigger_detail(node.trigger).replace("when 1 condition", "").strip()
+    if not text:
+        return 'shape=hexagon, style="filled", label="", width=0.34, height=0.22, fixedsize=true'
+    return (
+        'shape=hexagon, style="filled", margin="0.02,0.01", width=0.3, height=0.22, '
+        f'fontsize=8, fontcolor="#78350f", label="{esc(text)}"'
+    )
 
 
 def _watched_state(trigger: Mapping[str, Any], node: _Node) -> str | None:
@@ -366,13 +477,22 @@ class Slot:
 class SvgTemplate:
     """A run graph laid out once; :meth:`render` fills in each node's colour and status line."""
 
-    def __init__(self, graph: Mapping[str, Any], *, name: str = "", rankdir: str = "auto") -> None:
+    def __init__(
+        self,
+        graph: Mapping[str, Any],
+        *,
+        name: str = "",
+        rankdir: str = "auto",
+        compact: bool = True,
+    ) -> None:
         nodes = _nodes(graph)
         self.uids = [n.uid for n in nodes]
         self.types = {n.uid: n.type for n in nodes}
-        source = dot_source(graph, name=name, rankdir=rankdir, mode="run")
+        source = dot_source(graph, name=name, rankdir=rankdir, mode="run", compact=compact)
         self.source = source
         svg = _tidy(pipe(source).decode("utf-8"), {n.uid: n.name for n in nodes})
+        head = svg.find(">") + 1  # the selection marker travels with the drawing
+        svg = f"{svg[:head]}\n<style>{SELECTION_CSS}</style>{svg[head:]}"
 
         def mark(m: re.Match[str]) -> str:
             uid = m["uid"]

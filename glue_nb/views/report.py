@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from glue_nb.views.html import node_detail_html, notebook_href, run_header_html, run_table_html
 from glue_nb.views.layout import GraphvizNotFound
-from glue_nb.views.states import node_states
+from glue_nb.views.states import node_states, run_status
 from glue_nb.views.static import _missing_dot_html, graph_text, run_svg
 from glue_nb.views.style import esc
 
@@ -72,7 +72,7 @@ def run_report_html(
     if props:
         sections.append(f'<h2>Run properties</h2><table class="props">{prop_rows}</table>')
     generated = datetime.now(timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
-    title = f"{workflow} · run {run_id[:15]}… · {run.get('Status', '')}"
+    title = f"{workflow} · run {run_id[:15]}… · {run_status(run).text}"
     return (
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
         f"<title>{esc(title)}</title><style>{_PAGE_STYLE}</style></head><body>"

@@ -18,8 +18,9 @@ from glue_nb.states import WORKFLOW_RUN_ACTIVE
 from glue_nb.views.layout import Slot, trigger_detail
 from glue_nb.views.style import category_of, fmt_duration, fmt_time
 
-__all__ = ["NodeState", "node_states", "slots"]
+__all__ = ["NodeState", "RunStatus", "node_states", "progress_text", "run_status", "slots"]
 
+_STARTS = frozenset({"SCHEDULED", "EVENT", "ON_DEMAND"})
 _ANY = frozenset({"SUCCEEDED", "FAILED", "TIMEOUT", "STOPPED", "CANCELLED", "ERROR"})
 _ACTIVE = frozenset({"STARTING", "RUNNING", "STOPPING", "WAITING", "CANCELLING"})
 
@@ -64,6 +65,97 @@ class NodeState:
         return None if latest is None else latest.get("ErrorMessage")
 
 
+#: Statistics counters that mean an action did not succeed, with the words a view shows.
+PROBLEMS = (
+    ("FailedActions", "failed"),
+    ("ErroredActions", "errored"),
+    ("TimeoutActions", "timed out"),
+    ("StoppedActions", "stopped"),
+)
+_STATUS_CATEGORY = {
+    "RUNNING": "running",
+    "STOPPING": "running",
+    "COMPLETED": "succeeded",
+    "STOPPED": "stopped",
+    "ERROR": "failed",
+}
+
+
+@dataclass(frozen=True)
+class RunStatus:
+    """A run's status at a glance: Glue's ``Status`` plus what did not succeed.
+
+    Glue calls a run COMPLETED when it ended, whatever its actions did; ``text`` keeps Glue's
+    word and adds the counts (``COMPLETED · 1 failed``), ``category`` colours it as what
+    happened (a failure reads as a failure), ``ok`` is ``run.succeeded``.
+    """
+
+    status: str
+    category: str
+    problems: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        return " · ".join((self.status, *self.problems))
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "COMPLETED" and not self.problems
+
+    @property
+    def title(self) -> str:
+        """A sentence for a tooltip: what Glue's status means here."""
+        if self.status == "COMPLETED":
+            if not self.problems:
+                return "Glue status COMPLETED: the run ended and every action that ran succeeded"
+            return (
+                f"Glue status COMPLETED: the run ended, but {', '.join(self.problems)} "
+                "(run.succeeded is False)"
+            )
+        meaning = {
+            "RUNNING": "the run is active",
+            "STOPPING": "the run is being stopped",
+            "STOPPED": "the run was stopped",
+            "ERROR": "the run could not start or its driver failed",
+        }.get(self.status, "")
+        tail = f"; so far {', '.join(self.problems)}" if self.problems else ""
+        return f"Glue status {self.status}{': ' + meaning if meaning else ''}{tail}"
+
+
+def run_status(run: Mapping[str, Any]) -> RunStatus:
+    """The :class:`RunStatus` of a WorkflowRun dict (its ``Status`` and ``Statistics``)."""
+    status = str(run.get("Status") or "?")
+    stats = run.get("Statistics") or {}
+    problems = tuple(f"{stats[key]} {word}" for key, word in PROBLEMS if stats.get(key))
+    if status == "ERROR" or stats.get("FailedActions") or stats.get("ErroredActions"):
+        category = "failed"
+    elif stats.get("TimeoutActions"):
+        category = "timeout"
+    elif stats.get("StoppedActions"):
+        category = "stopped"
+    else:
+        category = _STATUS_CATEGORY.get(status, "pending")
+    return RunStatus(status, category, problems)
+
+
+def progress_text(run: Mapping[str, Any]) -> str:
+    """The run's progress counted in nodes: ``3/7 nodes · 2 running · 1 failed``; once the run
+    has ended, its status leads: ``COMPLETED · 1 failed · 3/4 nodes ran``."""
+    stats = run.get("Statistics") or {}
+    total = stats.get("TotalActions", 0)
+    ended = stats.get("SucceededActions", 0) + sum(stats.get(k, 0) for k, _ in PROBLEMS)
+    if run.get("Status") in WORKFLOW_RUN_ACTIVE:
+        parts = [f"{ended}/{total} nodes"]
+        for key, word in (("RunningActions", "running"), ("WaitingActions", "waiting")):
+            if stats.get(key):
+                parts.append(f"{stats[key]} {word}")
+        parts.extend(run_status(run).problems)
+        return " · ".join(parts)
+    status = run_status(run)
+    ran = f"{ended}/{total} nodes ran" if ended < total else f"{total}/{total} nodes"
+    return " · ".join((status.text, ran)) if total else status.text
+
+
 def _latest_key(run: Mapping[str, Any]) -> tuple[Any, int]:
     started = run.get("StartedOn") or datetime.min.replace(tzinfo=timezone.utc)
     return (started, run.get("Attempt", 0))
@@ -85,6 +177,8 @@ def node_states(run: Mapping[str, Any]) -> dict[str, NodeState]:
             state.fired = bool(details.get("Fired"))
             if state.fired:
                 state.category, state.state = "fired", "FIRED"
+            elif trig.get("Type") in _STARTS and run.get("Status") != "ERROR":
+                state.state = "BY_HAND"  # the run was started by hand, not by this trigger
             out[uid] = state
             continue
         if kind == "JOB":
@@ -112,6 +206,9 @@ def node_states(run: Mapping[str, Any]) -> dict[str, NodeState]:
     by_name = {(s.type, s.name): uid for uid, s in out.items()}
     for uid in order:
         state = out[uid]
+        if state.state == "BY_HAND":
+            can_fire[uid] = True  # what it starts was started
+            continue
         if state.type == "TRIGGER":
             can_fire[uid] = state.fired or (active and _can_hold(triggers[uid], possible, by_name))
             if not can_fire[uid]:
@@ -174,6 +271,8 @@ def status_line(state: NodeState, active: bool, now: datetime | None = None) -> 
     if state.type == "TRIGGER":
         if state.fired:
             return "fired"
+        if state.state == "BY_HAND":
+            return "run started by hand"
         if state.category == "never":
             return "will never fire" if active else "did not fire"
         return "waiting" if active else "did not fire"

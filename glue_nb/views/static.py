@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -66,7 +66,9 @@ class GraphView:
     """A workflow graph that draws itself: ``_repr_mimebundle_``, :meth:`svg`, :meth:`render`.
 
     ``graph`` is Glue's WorkflowGraph; ``jobs``/``crawlers`` map names to a detail line shown
-    under the name (the notebook, the target database); ``rankdir`` is ``LR``, ``TB`` or ``auto``.
+    under the name (the notebook, the target database); ``rankdir`` is ``LR``, ``TB`` or ``auto``;
+    ``compact=False`` draws conditional triggers full size (by default they are small markers,
+    their name and conditions in the tooltip).
     """
 
     def __init__(
@@ -78,9 +80,11 @@ class GraphView:
         jobs: Mapping[str, str] | None = None,
         crawlers: Mapping[str, str] | None = None,
         legend: bool = True,
+        compact: bool = True,
     ) -> None:
         self.graph, self.name, self.rankdir = graph, name, rankdir
         self.jobs, self.crawlers, self.legend = dict(jobs or {}), dict(crawlers or {}), legend
+        self.compact = compact
 
     def __repr__(self) -> str:
         return graph_text(self.graph, self.name)
@@ -96,6 +100,7 @@ class GraphView:
             jobs=self.jobs,
             crawlers=self.crawlers,
             legend=self.legend,
+            compact=self.compact,
         )
 
     def svg(self) -> str:
@@ -245,7 +250,8 @@ def draw(obj: Any, *, client: GlueClient | None = None, **options: Any) -> Graph
     """The static view of anything that has a workflow graph: a fluent ``Workflow``, a stored
     workflow's name, a ``GetWorkflow(IncludeGraph=True)`` response or its ``Workflow``, a
     WorkflowRun with its graph, or a bare ``{"Nodes", "Edges"}``. ``options``: ``rankdir``
-    (``LR``, ``TB``, ``auto``), ``legend``."""
+    (``LR``, ``TB``, ``auto``), ``legend``, ``compact`` (conditional triggers as small markers;
+    default True)."""
     from glue_nb.builder import Workflow
 
     if isinstance(obj, Workflow):
@@ -295,16 +301,18 @@ def render_stored(
 
 
 # -- a run -------------------------------------------------------------------------------------
-_TEMPLATES: dict[tuple[str, str, str], SvgTemplate] = {}
+_TEMPLATES: dict[tuple[str, str, str, bool], SvgTemplate] = {}
 
 
-def template_for(run: Mapping[str, Any], rankdir: str = "auto") -> SvgTemplate:
+def template_for(
+    run: Mapping[str, Any], rankdir: str = "auto", *, compact: bool = True
+) -> SvgTemplate:
     """The laid-out run graph of ``run``'s design (one ``dot`` call per design and process)."""
     graph = run.get("Graph") or {"Nodes": [], "Edges": []}
-    key = (design_key(graph), run.get("Name", ""), rankdir)
+    key = (design_key(graph), run.get("Name", ""), rankdir, compact)
     template = _TEMPLATES.get(key)
     if template is None:
-        template = SvgTemplate(graph, name=key[1], rankdir=rankdir)
+        template = SvgTemplate(graph, name=key[1], rankdir=rankdir, compact=compact)
         if len(_TEMPLATES) >= 32:
             _TEMPLATES.pop(next(iter(_TEMPLATES)))
         _TEMPLATES[key] = template
@@ -339,9 +347,16 @@ def run_svg(run: Mapping[str, Any], *, rankdir: str = "auto") -> str:
     return template_for(run, rankdir).render(slots(run))
 
 
-def run_html(run: Mapping[str, Any], *, base: Any = None, rankdir: str = "auto") -> str:
+def run_html(
+    run: Mapping[str, Any],
+    *,
+    base: Any = None,
+    rankdir: str = "auto",
+    resumed_by: Sequence[Mapping[str, Any]] = (),
+) -> str:
     """Header, coloured graph, run table and the errors (with tracebacks, folded) of a run: the
-    static view, for places where widgets do not run."""
+    static view, for places where widgets do not run. ``resumed_by``: the runs that resumed it
+    (WorkflowRun dicts), named in the header."""
     from glue_nb.views.html import node_detail_html, run_header_html, run_table_html
     from glue_nb.views.states import node_states
 
@@ -356,7 +371,7 @@ def run_html(run: Mapping[str, Any], *, base: Any = None, rankdir: str = "auto")
         if s.category in ("failed", "timeout")
     )
     return (
-        f'<div class="gnb-run">{run_header_html(run)}{graph}'
+        f'<div class="gnb-run">{run_header_html(run, resumed_by=resumed_by)}{graph}'
         f"{run_table_html(run, base=base)}{errors}</div>"
     )
 
@@ -369,8 +384,10 @@ def run_text(run: Mapping[str, Any]) -> str:
         for k, v in stats.items()
         if v and k != "TotalActions"
     )
+    from glue_nb.views.states import run_status
+
     head = (
-        f"Run {run.get('WorkflowRunId', '')} of {run.get('Name', '')!r}: {run.get('Status')} "
+        f"Run {run.get('WorkflowRunId', '')} of {run.get('Name', '')!r}: {run_status(run).text} "
         f"({counts or 'nothing run'}; {stats.get('TotalActions', 0)} actions)"
     )
     return f"{head}\n{graph_text(run.get('Graph') or {}, run.get('Name', ''))}"
@@ -392,7 +409,11 @@ def run_mimebundle(
     for an active run inside a kernel also the live widget (shown where widgets run; exported
     notebooks fall back to the static parts). ``live`` forces the widget in or out."""
     described = run.describe()
-    bundle: dict[str, Any] = {"text/plain": run_text(described), "text/html": run_html(described)}
+    later = [r.describe(graph=False) for r in run.resumed_by]
+    bundle: dict[str, Any] = {
+        "text/plain": run_text(described),
+        "text/html": run_html(described, resumed_by=later),
+    }
     try:
         bundle["image/svg+xml"] = run_svg(described)
     except GraphvizNotFound:

@@ -16,6 +16,7 @@ __all__ = [
     "CATEGORIES",
     "FONT",
     "KIND",
+    "SELECTION_CSS",
     "Colour",
     "category_of",
     "esc",
@@ -56,6 +57,18 @@ KIND: dict[str, Colour] = {
     "CRAWLER": Colour("#ccfbf1", "#0f766e", "crawler"),
 }
 
+#: How the node whose details are shown (class ``gnb-selected``, set by the live view when a
+#: node is clicked or picked by default) is marked: a thin dashed ring around it, like a focus
+#: ring. It is secondary on purpose: a node's border and fill say its state (failed and running
+#: nodes have a thicker border), so the selection never changes them (``!important`` so that an
+#: inline style or another rule cannot make the selection look like emphasis either).
+SELECTION_CSS = (
+    ".gnb-graph g.node.gnb-selected{filter:none!important;"
+    "outline:1.5px dashed #94a3b8;outline-offset:3px}"
+    ".gnb-graph g.node.gnb-selected>:is(path,polygon,ellipse)"
+    "{stroke-width:revert-layer!important;filter:none!important}"
+)
+
 #: Colour of an edge watching a state (conditional triggers).
 WATCH_COLOUR = {
     "SUCCEEDED": "#15803d",
@@ -94,12 +107,14 @@ def esc(text: object) -> str:
 
 
 def fmt_duration(value: timedelta | float | None) -> str:
-    """``0.4 s``, ``12.3 s``, ``4:05``, ``1:02:03``; empty for ``None``."""
+    """``31 ms``, ``0.4 s``, ``12.3 s``, ``4:05``, ``1:02:03``; empty for ``None``."""
     if value is None:
         return ""
     seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
     if seconds != seconds:  # NaN / NaT
         return ""
+    if 0 <= seconds < 0.095:
+        return f"{seconds * 1000:.0f} ms"
     if seconds < 60:
         return f"{seconds:.1f} s"
     whole = round(seconds)
