@@ -16,16 +16,13 @@ import nbformat
 import psutil
 import pytest
 
-from glue_nb.executors import pool as pool_mod
-from glue_nb.executors.pool import (
-    KernelPool,
-    default_pool,
-    fork_from_env,
-    pool_size_from_env,
-    preconnect,
-)
 from glue_nb.jobs.notebook import execute_notebook_job
 from glue_nb.jobs.spec import JobSpec
+from glue_nb.kernels import pool as pool_mod
+from glue_nb.kernels.connect import preconnect
+from glue_nb.kernels.launch import destroy_kernel, start_kernel
+from glue_nb.kernels.pool import KernelPool, default_pool, pool_size_from_env
+from glue_nb.kernels.zygotes import fork_from_env
 
 pytestmark = pytest.mark.kernel
 
@@ -112,15 +109,13 @@ def test_warms_lazily_then_serves_ready_kernels_once(pool):
 
 
 def test_preconnect_on_a_cold_kernel_answers_kernel_info():
-    from glue_nb.jobs.notebook import _shutdown, start_kernel
-
     km = start_kernel("python3", None)
     try:
         kc, reply = preconnect(km, timeout=30)
         assert reply["content"]["language_info"]["name"] == "python"
         kc.stop_channels()
     finally:
-        _shutdown(km)
+        destroy_kernel(km)
 
 
 def test_jobs_on_pooled_kernels_match_cold_ones(tmp_path, pool):
@@ -264,7 +259,7 @@ def test_close_shuts_everything_down():
 _CHILD = textwrap.dedent(
     """
     import json, sys, time
-    from glue_nb.executors.pool import KernelPool
+    from glue_nb.kernels.pool import KernelPool
     pool = KernelPool(size=2, min_available_memory=0)
     pool.warm("python3")
     while pool.stats()["idle"] < 2:

@@ -14,13 +14,9 @@ import psutil
 import pytest
 from conftest import JOB_NB, gone, write_notebook
 
-from glue_nb.jobs.notebook import (
-    ParameterError,
-    coerce_parameters,
-    execute_notebook_job,
-    start_kernel,
-)
+from glue_nb.jobs.notebook import ParameterError, coerce_parameters, execute_notebook_job
 from glue_nb.jobs.spec import JobResult, JobSpec
+from glue_nb.kernels.launch import destroy_kernel, start_kernel
 from glue_nb.runtime import CONTEXT_ENV
 
 kernel = pytest.mark.kernel
@@ -281,10 +277,8 @@ def test_simultaneous_kernel_starts_do_not_collide() -> None:
         assert all(psutil.pid_exists(pid) and not gone(pid) for pid in pids)
         assert len({km.connection_file for km in kms}) == 6
     finally:
-        from glue_nb.jobs.notebook import _shutdown
-
         for km in kms:
-            _shutdown(km)
+            destroy_kernel(km)
 
 
 def test_parameters_are_parsed_safely_from_many_threads() -> None:
