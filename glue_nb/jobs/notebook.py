@@ -240,7 +240,7 @@ def execute_notebook_job(
     result = JobResult(
         spec.job_run_id, "FAILED", started, started, output_location=spec.output_path
     )
-    workdir = scratch.make_dir("job")
+    workdir = scratch.make_dir("j")
     updates_path = os.path.join(workdir, "run_properties.json")
     km = None
     stop_reason: list[_Stopped] = []

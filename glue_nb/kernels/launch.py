@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import sys
+import tempfile
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -27,12 +29,19 @@ if TYPE_CHECKING:
 __all__ = [
     "destroy_kernel",
     "import_kernel_modules",
+    "kernel_dir",
     "kill_kernel",
     "manager_class",
     "start_kernel",
+    "sweep_kernel_dirs",
 ]
 
 CONNECTION_FILE = "kernel.json"  # in the kernel's private folder, next to its sockets
+#: The longest folder a kernel's IPC sockets (``<folder>/k-<n>``) fit in: a socket's path holds
+#: 107 bytes on Linux, 103 on macOS and the BSDs.
+SOCKET_DIR_MAX = (107 if sys.platform.startswith("linux") else 103) - len("/k-99")
+#: Where kernel folders go when the temporary folder's path is too long for sockets.
+SHORT_ROOT = "/tmp"
 
 _imports_lock = threading.Lock()
 _imported = False
@@ -67,7 +76,7 @@ def start_kernel(
 
     last: Exception | None = None
     for attempt in range(attempts):
-        sockdir = scratch.make_dir("kernel")
+        sockdir = kernel_dir()
         km: Any = manager_class()(
             kernel_name=kernel_name,
             transport="ipc",
@@ -86,6 +95,34 @@ def start_kernel(
             time.sleep(0.2 * (attempt + 1))
     raise RuntimeError(
         f"kernel {kernel_name!r} could not be started after {attempts} tries: {last}"
+    )
+
+
+def sweep_kernel_dirs() -> list[str]:
+    """Remove the kernel and job folders of ended processes (once per process and folder)."""
+    removed = scratch.sweep_once()
+    if os.path.isdir(SHORT_ROOT):
+        removed += scratch.sweep_once(SHORT_ROOT)
+    return removed
+
+
+def kernel_dir() -> str:
+    """A new private folder for a kernel's sockets: in the temporary folder, or in ``/tmp`` when
+    the temporary folder's path is too long for a socket's."""
+    root = tempfile.gettempdir()
+    path = scratch.make_dir("k", root)
+    if len(path) <= SOCKET_DIR_MAX:
+        return path
+    os.rmdir(path)
+    if os.path.isdir(SHORT_ROOT):
+        path = scratch.make_dir("k", SHORT_ROOT)
+        if len(path) <= SOCKET_DIR_MAX:
+            return path
+        os.rmdir(path)
+    raise RuntimeError(
+        f"the temporary folder {root!r} is too long for a kernel's IPC sockets (their folder "
+        f"may have {SOCKET_DIR_MAX} characters at most, {SHORT_ROOT!r} is not usable either): "
+        "set TMPDIR to a shorter folder"
     )
 
 

@@ -45,9 +45,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from glue_nb.kernels import scratch
 from glue_nb.kernels.connect import kernel_alive, kernel_process, preconnect
-from glue_nb.kernels.launch import destroy_kernel, import_kernel_modules, start_kernel
+from glue_nb.kernels.launch import (
+    destroy_kernel,
+    import_kernel_modules,
+    start_kernel,
+    sweep_kernel_dirs,
+)
 from glue_nb.kernels.zygotes import Zygotes, fork_from_env
 
 __all__ = ["ENV_POOL", "KernelPool", "default_pool", "pool_size_from_env"]
@@ -149,7 +153,7 @@ class KernelPool:
         self.start_timeout = start_timeout
         self.cwd = cwd
         self.pid = os.getpid()
-        scratch.sweep_once()  # the folders of kernels whose process was killed
+        sweep_kernel_dirs()  # the folders of kernels and jobs whose process was killed
         self._state = _State(zygotes=Zygotes() if self.fork else None)
         self._starter = ThreadPoolExecutor(
             max_workers=max(4, 2 * self.size), thread_name_prefix="glue-nb-kernel-start"

@@ -1,17 +1,19 @@
 """Temporary folders named after the process that owns them, and the sweep of dead owners' ones.
 
-Each kernel gets a private folder for its IPC sockets and its connection file, and each notebook
-job a folder for its run-property updates. A process that exits normally removes them; one that
-is killed (``kill -9``, the OOM killer, a power cut of a container) cannot. So every such folder
-is named after its owner::
+Each kernel gets a private folder for its IPC sockets and its connection file (kind ``k``), and
+each notebook job a folder for its run-property updates (kind ``j``). A process that exits
+normally removes them; one that is killed (``kill -9``, the OOM killer) cannot. So every such
+folder is named after its owner::
 
-    gnb-<kind>-<pid>.<start>[.<pidns>]-<random>      e.g. gnb-kernel-4242.lsx0f1pq.1ukmqeo-h3k9_2ab
+    gnb-<kind>-<pid>.<start>[.<pidns>]-<random>          e.g. gnb-k-4242.t5m0qx-h3k9_2ab
 
-``start`` is the owner's start time (centiseconds since the epoch, base 36), so a pid reused by a
-later process is not mistaken for the owner; ``pidns`` is the owner's pid namespace (Linux), so a
-container sharing the temporary folder never judges another container's processes. The first
-folder a process makes (and every :class:`~glue_nb.kernels.pool.KernelPool` it creates) first
-removes the folders whose owner is gone: :func:`sweep_once`.
+``start`` is the owner's start time (seconds since the epoch, base 36), so a pid reused by a later
+process is not mistaken for the owner; ``pidns`` is the owner's pid namespace when it is not the
+machine's initial one (in a container), so a container sharing the temporary folder never judges
+another's processes. Names stay short: a kernel's socket paths must fit in 104-108 bytes. The
+first folder a process makes in a temporary folder (and every
+:class:`~glue_nb.kernels.pool.KernelPool`) first removes the folders there whose owner has
+ended: :func:`sweep_once`.
 """
 
 from __future__ import annotations
@@ -27,13 +29,15 @@ from pathlib import Path
 __all__ = ["Owner", "make_dir", "owner_of", "sweep", "sweep_once"]
 
 PREFIX = "gnb-"
-KINDS = ("kernel", "job")
+KINDS = {"k": "a kernel's sockets and connection file", "j": "a notebook job's files"}
 _NAME = re.compile(
-    r"gnb-(?P<kind>[a-z]+)-(?P<pid>[0-9]+)\.(?P<start>[0-9a-z]+)(?:\.(?P<ns>[0-9a-z]+))?-[^-]+"
+    r"gnb-(?P<kind>[a-z])-(?P<pid>[0-9]+)\.(?P<start>[0-9a-z]+)(?:\.(?P<ns>[0-9a-z]+))?-[^-]+"
 )
-#: How far apart two readings of one process's start time may be (psutil derives it from the boot
-#: time, which moves when the clock is stepped): the owner check of ``glue_nb.owner`` uses 1 s too.
-START_TOLERANCE = 100  # centiseconds
+#: The pid namespace of a machine's first process (Linux's PROC_PID_INIT_INO): not named.
+INITIAL_NAMESPACE = 0xEFFFFFFC
+#: How far apart two readings of one process's start time may be, in seconds (psutil derives it
+#: from the boot time, which moves when the clock is stepped; rounding adds up to one).
+START_TOLERANCE = 2
 
 
 @dataclass(frozen=True)
@@ -41,13 +45,13 @@ class Owner:
     """The process a scratch folder belongs to."""
 
     pid: int
-    start: int  # centiseconds since the epoch
+    start: int  # seconds since the epoch
     namespace: int | None  # pid namespace (Linux), None where there is no such thing
 
     @property
     def tag(self) -> str:
         parts = [str(self.pid), _base36(self.start)]
-        if self.namespace is not None:
+        if self.namespace not in (None, INITIAL_NAMESPACE):
             parts.append(_base36(self.namespace))
         return ".".join(parts)
 
@@ -70,14 +74,14 @@ def _pid_namespace(pid: int | str = "self") -> int | None:
 
 
 def _start_of(pid: int) -> int | None:
-    """The start time of process ``pid`` in centiseconds, or None when it is not running."""
+    """The start time of process ``pid`` (whole seconds), or None when it is not running."""
     import psutil
 
     try:
         process = psutil.Process(pid)
         if process.status() == psutil.STATUS_ZOMBIE:  # killed, not reaped yet: gone all the same
             return None
-        return round(float(process.create_time()) * 100)
+        return round(float(process.create_time()))
     except psutil.NoSuchProcess:
         return None
 
@@ -101,7 +105,8 @@ def owner_of(name: str) -> tuple[str, Owner] | None:
     m = _NAME.fullmatch(name)
     if m is None or m["kind"] not in KINDS:
         return None
-    ns = int(m["ns"], 36) if m["ns"] else None
+    here = _pid_namespace()
+    ns = int(m["ns"], 36) if m["ns"] else (INITIAL_NAMESPACE if here is not None else None)
     return m["kind"], Owner(int(m["pid"]), int(m["start"], 36), ns)
 
 
@@ -118,7 +123,8 @@ def owner_gone(owner: Owner) -> bool:
 
 
 def make_dir(kind: str, root: str | None = None) -> str:
-    """Create a private folder (mode 0700) named after this process; returns its path.
+    """Create a private folder (mode 0700) of ``kind`` (``"k"``: a kernel's, ``"j"``: a job's)
+    named after this process, in ``root`` (default: the temporary folder); returns its path.
 
     The first call in a process sweeps the folders of dead owners first (:func:`sweep_once`).
     """
