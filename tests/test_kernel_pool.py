@@ -332,7 +332,8 @@ def test_forked_kernels_are_fresh_kernels_of_their_own(tmp_path):
         "app = IPKernelApp.instance()\n"
         "runtime.put_run_properties(pid=os.getpid(), ppid=os.getppid(),\n"
         "    parent=os.environ['JPY_PARENT_PID'], poller=app.poller is not None,\n"
-        "    probe=os.environ.get('GLUE_NB_PROBE', '-'), path=repr(sys.path), n=len(dir()))",
+        "    probe=os.environ.get('GLUE_NB_PROBE', '-'), path=repr(sys.path), n=len(dir()),\n"
+        "    mine=sorted(m for m in sys.modules if m.startswith('glue_nb')))",
     )
     os.environ["GLUE_NB_PROBE"] = "seen"
     try:
@@ -352,6 +353,7 @@ def test_forked_kernels_are_fresh_kernels_of_their_own(tmp_path):
     assert f["probe"] == s["probe"] == "seen"  # the environment at its start
     assert f["n"] == s["n"]  # the same fresh namespace
     assert f["path"] == s["path"]
+    assert f["mine"] == s["mine"] == str(["glue_nb", "glue_nb.runtime"])  # the server loads none
 
 
 @pytest.mark.skipif(not fork_from_env(), reason="kernels are forked on Linux only")
@@ -368,3 +370,30 @@ def test_a_dead_zygote_is_replaced(pool):
         assert pool.helper_pids() and pool.helper_pids() != [zygote]
     finally:
         pool.release(km)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the fork server needs os.fork")
+@pytest.mark.parametrize("how", ["path", "module"])
+def test_the_fork_server_runs_by_path_and_as_a_module(how):
+    """The pool runs the fork server by path (the kernelspec's python needs ipykernel, not
+    glue-nb); ``python -m glue_nb.kernels.forkserver`` works as well. It answers ready, and
+    exits when its stdin closes."""
+    from glue_nb.kernels import forkserver, zygotes
+
+    read, write = os.pipe()
+    target = [zygotes.SERVER] if how == "path" else ["-m", "glue_nb.kernels.forkserver"]
+    server = subprocess.Popen(
+        [sys.executable, *target, str(write)], stdin=subprocess.PIPE, pass_fds=(write,)
+    )
+    os.close(write)
+    try:
+        with os.fdopen(read, "rb") as answers:
+            assert json.loads(answers.readline()) == {"ready": server.pid}
+            assert server.stdin is not None
+            server.stdin.close()
+            assert server.wait(10) == 0
+    finally:
+        if server.poll() is None:
+            server.kill()
+    usage = subprocess.run([sys.executable, forkserver.__file__], capture_output=True, text=True)
+    assert usage.returncode == 1 and "usage: forkserver.py <file descriptor" in usage.stderr
