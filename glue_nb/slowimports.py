@@ -55,6 +55,8 @@ class _StandIn(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             return self.real().is_valid_syntax(*args, **kwargs)
 
         def __getattr__(name: str) -> Any:  # the stand-in module's attribute hook
+            if name.startswith("__"):  # e.g. the import system asking for __path__
+                raise AttributeError(f"module {SLOW!r} (a stand-in) has no attribute {name!r}")
             return getattr(self.real(), name)
 
         module.__dict__.update(is_valid_syntax=is_valid_syntax, __getattr__=__getattr__)

@@ -422,3 +422,22 @@ def test_public_names_still_resolve_lazily() -> None:
         "else:\n    raise SystemExit('glue_nb.nothing resolved')"
     )
     subprocess.run([PYTHON, "-c", code], check=True)
+
+
+def test_nbformat_no_longer_costs_rfc3987_syntax() -> None:
+    """nbformat's jsonschema imports rfc3987_syntax (0.7-1.5 s) for an "iri" check notebooks
+    never make: once glue-nb's executors are imported, it is a stand-in until a schema checks
+    an IRI, and such a check still gives the real answers."""
+    code = (
+        "import sys, glue_nb.executors, nbformat\n"
+        "assert 'jsonschema' in sys.modules\n"
+        "stand_in = sys.modules['rfc3987_syntax']\n"
+        "assert getattr(stand_in, '__file__', None) is None, stand_in\n"
+        "import jsonschema\n"
+        "v = jsonschema.Draft202012Validator({'format': 'iri'},\n"
+        "    format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)\n"
+        "assert v.is_valid('http://example.com/é') and not v.is_valid('http://[bad')\n"
+        "assert sys.modules['rfc3987_syntax'].__file__.endswith('__init__.py')\n"
+        "assert stand_in.is_valid_syntax('iri', 'http://a')\n"
+    )
+    subprocess.run([PYTHON, "-c", code], check=True)
