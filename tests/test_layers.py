@@ -115,6 +115,7 @@ def test_the_table_is_read() -> None:
     assert table["glue_nb.exceptions"] == 0 and table["glue_nb.engine"] == 4
     assert table["glue_nb.store"] == 2 and table["glue_nb.jobs.notebook"] == 3
     assert table["glue_nb.runtime"] == 5 and table["glue_nb.cli"] == 6
+    assert table["glue_nb.kernels"] == 3 and table["glue_nb.slowimports"] == 0
 
 
 def test_every_module_has_a_layer() -> None:
