@@ -168,11 +168,19 @@ def test_timeout_kills_the_kernel(tmp_path: Path) -> None:
 
 @kernel
 def test_stop_request_kills_the_kernel(tmp_path: Path) -> None:
+    """Stopped once the job has recorded what it saw (cell 2) and sleeps (cell 3): a fixed 2 s
+    timer fired before cell 2 on a loaded machine, where a cold kernel takes longer to start."""
     kernels = Recorder()
-    stop = threading.Event()
-    threading.Timer(2.0, stop.set).start()
+    stdout = tmp_path / "out" / "job.stdout.txt"
+    seen_at: list[float] = []
+
+    def stop() -> bool:
+        if not seen_at and stdout.exists() and "SEEN " in stdout.read_text():
+            seen_at.append(time.monotonic())
+        return bool(seen_at) and time.monotonic() - seen_at[0] > 1.0
+
     result = execute_notebook_job(
-        spec_for(tmp_path, arguments={"--sleep": "60"}), stop.is_set, kernel_factory=kernels
+        spec_for(tmp_path, arguments={"--sleep": "60"}), stop, kernel_factory=kernels
     )
     assert result.state == "STOPPED"
     assert all(gone(pid) for pid in kernels.pids)
