@@ -160,6 +160,9 @@ def test_the_sweep_runs_once_per_process(tmp_path: Path) -> None:
     late.mkdir()
     assert scratch.sweep_once(str(tmp_path)) == []  # swept already in this process
     assert late.exists()
-    child = f"from glue_nb.kernels import scratch; print(scratch.sweep_once({str(tmp_path)!r}))"
+    child = (
+        "import json; from glue_nb.kernels import scratch; "
+        f"print(json.dumps(scratch.sweep_once({str(tmp_path)!r})))"
+    )
     done = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True)
-    assert json.loads(done.stdout.replace("'", '"')) == [str(late)]
+    assert json.loads(done.stdout) == [str(late)]  # another process sweeps it
