@@ -195,14 +195,15 @@ def kernel_start(reps: int) -> dict[str, float]:
     connect, and a warm kernel handed out by the pool."""
     from jupyter_client.manager import start_new_kernel
 
-    from glue_nb.executors.pool import KernelPool, Zygotes, close_client, preconnect
-    from glue_nb.executors.pool import start_kernel as pool_start_kernel
-    from glue_nb.jobs.notebook import _shutdown, start_kernel
+    from glue_nb.kernels.connect import close_client, preconnect
+    from glue_nb.kernels.launch import destroy_kernel, start_kernel
+    from glue_nb.kernels.pool import KernelPool
+    from glue_nb.kernels.zygotes import Zygotes
 
     jc, cold, forked, warm = [], [], [], []
     zygotes = Zygotes()
-    km = pool_start_kernel("python3", None, zygotes)  # the zygote's own start is not counted
-    _shutdown(km)
+    km = start_kernel("python3", None, zygotes)  # the zygote's own start is not counted
+    destroy_kernel(km)
     with KernelPool(size=1, min_available_memory=0) as pool:
         for _ in range(reps):
             t = time.perf_counter()
@@ -215,13 +216,13 @@ def kernel_start(reps: int) -> dict[str, float]:
             kc, _ = preconnect(km)
             cold.append(time.perf_counter() - t)
             close_client(kc)
-            _shutdown(km)
+            destroy_kernel(km)
             t = time.perf_counter()
-            km = pool_start_kernel("python3", None, zygotes)
+            km = start_kernel("python3", None, zygotes)
             kc, _ = preconnect(km)
             forked.append(time.perf_counter() - t)
             close_client(kc)
-            _shutdown(km)
+            destroy_kernel(km)
             pool.warm("python3")
             while pool.stats()["idle"] < 1:
                 time.sleep(0.01)

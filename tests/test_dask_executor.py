@@ -305,7 +305,7 @@ def test_each_worker_process_has_its_own_kernel_pool(tmp_path, client):
     assert wf.start(executor=client).wait(120, progress=False).statistics["SucceededActions"] == 6
 
     def stats() -> dict:
-        from glue_nb.executors.pool import default_pool
+        from glue_nb.kernels.pool import default_pool
 
         pool = default_pool()
         return {"size": pool.size, **pool.stats(), "helpers": len(pool.helper_pids())}

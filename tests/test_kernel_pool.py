@@ -16,16 +16,13 @@ import nbformat
 import psutil
 import pytest
 
-from glue_nb.executors import pool as pool_mod
-from glue_nb.executors.pool import (
-    KernelPool,
-    default_pool,
-    fork_from_env,
-    pool_size_from_env,
-    preconnect,
-)
 from glue_nb.jobs.notebook import execute_notebook_job
 from glue_nb.jobs.spec import JobSpec
+from glue_nb.kernels import pool as pool_mod
+from glue_nb.kernels.connect import preconnect
+from glue_nb.kernels.launch import destroy_kernel, start_kernel
+from glue_nb.kernels.pool import KernelPool, default_pool, pool_size_from_env
+from glue_nb.kernels.zygotes import fork_from_env
 
 pytestmark = pytest.mark.kernel
 
@@ -112,15 +109,13 @@ def test_warms_lazily_then_serves_ready_kernels_once(pool):
 
 
 def test_preconnect_on_a_cold_kernel_answers_kernel_info():
-    from glue_nb.jobs.notebook import _shutdown, start_kernel
-
     km = start_kernel("python3", None)
     try:
         kc, reply = preconnect(km, timeout=30)
         assert reply["content"]["language_info"]["name"] == "python"
         kc.stop_channels()
     finally:
-        _shutdown(km)
+        destroy_kernel(km)
 
 
 def test_jobs_on_pooled_kernels_match_cold_ones(tmp_path, pool):
@@ -264,7 +259,7 @@ def test_close_shuts_everything_down():
 _CHILD = textwrap.dedent(
     """
     import json, sys, time
-    from glue_nb.executors.pool import KernelPool
+    from glue_nb.kernels.pool import KernelPool
     pool = KernelPool(size=2, min_available_memory=0)
     pool.warm("python3")
     while pool.stats()["idle"] < 2:
@@ -337,7 +332,8 @@ def test_forked_kernels_are_fresh_kernels_of_their_own(tmp_path):
         "app = IPKernelApp.instance()\n"
         "runtime.put_run_properties(pid=os.getpid(), ppid=os.getppid(),\n"
         "    parent=os.environ['JPY_PARENT_PID'], poller=app.poller is not None,\n"
-        "    probe=os.environ.get('GLUE_NB_PROBE', '-'), path=repr(sys.path), n=len(dir()))",
+        "    probe=os.environ.get('GLUE_NB_PROBE', '-'), path=repr(sys.path), n=len(dir()),\n"
+        "    mine=sorted(m for m in sys.modules if m.startswith('glue_nb')))",
     )
     os.environ["GLUE_NB_PROBE"] = "seen"
     try:
@@ -357,6 +353,8 @@ def test_forked_kernels_are_fresh_kernels_of_their_own(tmp_path):
     assert f["probe"] == s["probe"] == "seen"  # the environment at its start
     assert f["n"] == s["n"]  # the same fresh namespace
     assert f["path"] == s["path"]
+    # typed run properties travel as JSON; the fork server itself loads no glue-nb module
+    assert f["mine"] == s["mine"] == json.dumps(["glue_nb", "glue_nb.runtime"])
 
 
 @pytest.mark.skipif(not fork_from_env(), reason="kernels are forked on Linux only")
@@ -373,3 +371,30 @@ def test_a_dead_zygote_is_replaced(pool):
         assert pool.helper_pids() and pool.helper_pids() != [zygote]
     finally:
         pool.release(km)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the fork server needs os.fork")
+@pytest.mark.parametrize("how", ["path", "module"])
+def test_the_fork_server_runs_by_path_and_as_a_module(how):
+    """The pool runs the fork server by path (the kernelspec's python needs ipykernel, not
+    glue-nb); ``python -m glue_nb.kernels.forkserver`` works as well. It answers ready, and
+    exits when its stdin closes."""
+    from glue_nb.kernels import forkserver, zygotes
+
+    read, write = os.pipe()
+    target = [zygotes.SERVER] if how == "path" else ["-m", "glue_nb.kernels.forkserver"]
+    server = subprocess.Popen(
+        [sys.executable, *target, str(write)], stdin=subprocess.PIPE, pass_fds=(write,)
+    )
+    os.close(write)
+    try:
+        with os.fdopen(read, "rb") as answers:
+            assert json.loads(answers.readline()) == {"ready": server.pid}
+            assert server.stdin is not None
+            server.stdin.close()
+            assert server.wait(10) == 0
+    finally:
+        if server.poll() is None:
+            server.kill()
+    usage = subprocess.run([sys.executable, forkserver.__file__], capture_output=True, text=True)
+    assert usage.returncode == 1 and "usage: forkserver.py <file descriptor" in usage.stderr

@@ -14,13 +14,9 @@ import psutil
 import pytest
 from conftest import JOB_NB, gone, write_notebook
 
-from glue_nb.jobs.notebook import (
-    ParameterError,
-    coerce_parameters,
-    execute_notebook_job,
-    start_kernel,
-)
+from glue_nb.jobs.notebook import ParameterError, coerce_parameters, execute_notebook_job
 from glue_nb.jobs.spec import JobResult, JobSpec
+from glue_nb.kernels.launch import destroy_kernel, start_kernel
 from glue_nb.runtime import CONTEXT_ENV
 
 kernel = pytest.mark.kernel
@@ -172,11 +168,19 @@ def test_timeout_kills_the_kernel(tmp_path: Path) -> None:
 
 @kernel
 def test_stop_request_kills_the_kernel(tmp_path: Path) -> None:
+    """Stopped once the job has recorded what it saw (cell 2) and sleeps (cell 3): a fixed 2 s
+    timer fired before cell 2 on a loaded machine, where a cold kernel takes longer to start."""
     kernels = Recorder()
-    stop = threading.Event()
-    threading.Timer(2.0, stop.set).start()
+    stdout = tmp_path / "out" / "job.stdout.txt"
+    seen_at: list[float] = []
+
+    def stop() -> bool:
+        if not seen_at and stdout.exists() and "SEEN " in stdout.read_text():
+            seen_at.append(time.monotonic())
+        return bool(seen_at) and time.monotonic() - seen_at[0] > 1.0
+
     result = execute_notebook_job(
-        spec_for(tmp_path, arguments={"--sleep": "60"}), stop.is_set, kernel_factory=kernels
+        spec_for(tmp_path, arguments={"--sleep": "60"}), stop, kernel_factory=kernels
     )
     assert result.state == "STOPPED"
     assert all(gone(pid) for pid in kernels.pids)
@@ -281,10 +285,8 @@ def test_simultaneous_kernel_starts_do_not_collide() -> None:
         assert all(psutil.pid_exists(pid) and not gone(pid) for pid in pids)
         assert len({km.connection_file for km in kms}) == 6
     finally:
-        from glue_nb.jobs.notebook import _shutdown
-
         for km in kms:
-            _shutdown(km)
+            destroy_kernel(km)
 
 
 def test_parameters_are_parsed_safely_from_many_threads() -> None:

@@ -1,25 +1,52 @@
 """Executors: where job specs run. ``get_executor(name_or_object)`` resolves a choice.
 
-Registered names: ``local`` (threads of this process driving kernels) and ``dask`` (a
-``distributed`` cluster; needs the ``glue-nb[dask]`` extra). Anything with the
-:class:`~glue_nb.executors.base.Executor` interface can be passed directly.
+Registered names: ``local`` (:class:`LocalExecutor`, threads of this process driving kernels
+from :mod:`glue_nb.kernels`) and ``dask`` (:class:`DaskExecutor`, a ``distributed`` cluster;
+needs the ``glue-nb[dask]`` extra). Anything with the :class:`Executor` interface can be passed
+directly, or registered under a name with :func:`register_executor`.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from glue_nb.exceptions import InvalidInputException
 from glue_nb.executors.base import Executor, Handle, Task
-from glue_nb.jobs.notebook import defer_slow_imports
+from glue_nb.slowimports import defer_slow_imports
 
-# nbformat (validation, papermill) imports jsonschema, which builds rfc3987_syntax's grammar at
-# import (~0.7 s per process); glue-nb's processes import it only if a schema checks an IRI.
+# nbformat (model validation, papermill) imports jsonschema, which imports rfc3987_syntax, whose
+# import costs 0.7-1.5 s; a process that runs work defers it until a schema checks an IRI.
 defer_slow_imports()
 
-__all__ = ["EXECUTORS", "Executor", "Handle", "Task", "get_executor", "register_executor"]
+if TYPE_CHECKING:
+    from glue_nb.executors.dask import DaskExecutor
+    from glue_nb.executors.local import LocalExecutor
+
+__all__ = [
+    "EXECUTORS",
+    "DaskExecutor",
+    "Executor",
+    "Handle",
+    "LocalExecutor",
+    "Task",
+    "get_executor",
+    "register_executor",
+]
+
+
+def __getattr__(name: str) -> Any:
+    """``LocalExecutor`` and ``DaskExecutor`` on first use (dask is a heavy, optional import)."""
+    if name == "LocalExecutor":
+        from glue_nb.executors.local import LocalExecutor
+
+        return LocalExecutor
+    if name == "DaskExecutor":
+        from glue_nb.executors.dask import DaskExecutor
+
+        return DaskExecutor
+    raise AttributeError(f"module 'glue_nb.executors' has no attribute {name!r}")
 
 
 def _local(**options: Any) -> Executor:

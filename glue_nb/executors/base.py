@@ -55,16 +55,3 @@ class Executor(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook: most executors hold nothing
         """Release what the executor holds (threads, cluster clients, kernels)."""
-
-
-def run_task(task: Task, should_stop: Callable[[], bool]) -> Any:
-    """Run a task in this process: the function both executors call on their side."""
-    if task.kind == "notebook":
-        from glue_nb.jobs.notebook import execute_notebook_job
-
-        return execute_notebook_job(task.spec, should_stop)
-    if task.kind == "crawl":
-        from glue_nb.crawl import execute_crawl
-
-        return execute_crawl(task.spec, should_stop)
-    raise ValueError(f"unknown task kind {task.kind!r}; valid: notebook, crawl")

@@ -78,7 +78,8 @@ def _lost_result(task: Task, message: str) -> Any:
 
 def run_on_worker(task: Task, names: dict[str, str]) -> Any:
     """Run ``task`` on this Dask worker: the function the executor submits."""
-    from glue_nb.executors.pool import default_pool, run_task
+    from glue_nb.executors.tasks import run_task
+    from glue_nb.kernels.pool import default_pool
 
     worker = distributed.get_worker()
     threads = getattr(getattr(worker, "state", None), "nthreads", None) or 2

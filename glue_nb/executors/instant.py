@@ -10,7 +10,8 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from glue_nb.executors.base import Executor, Handle, Task, run_task
+from glue_nb.executors.base import Executor, Handle, Task
+from glue_nb.executors.tasks import run_task
 from glue_nb.jobs.spec import JobResult
 
 __all__ = ["InstantExecutor"]

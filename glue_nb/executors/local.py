@@ -1,7 +1,7 @@
 """The local executor: tasks run in threads of this process, each notebook in its own kernel.
 
 Notebook jobs take their kernels from this process's warm kernel pool
-(:func:`glue_nb.executors.pool.default_pool`; ``GLUE_NB_KERNEL_POOL=0`` disables it).
+(:func:`glue_nb.kernels.pool.default_pool`; ``GLUE_NB_KERNEL_POOL=0`` disables it).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from glue_nb.executors.base import Executor, Handle, Task
-from glue_nb.executors.pool import run_task
+from glue_nb.executors.tasks import run_task
 
 __all__ = ["LocalExecutor"]
 

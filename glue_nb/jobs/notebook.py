@@ -23,8 +23,6 @@ import logging
 import os
 import re
 import shutil
-import signal
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -33,9 +31,13 @@ from typing import Any
 
 from glue_nb.exceptions import InvalidInputException
 from glue_nb.jobs.spec import JobResult, JobSpec
+from glue_nb.kernels import scratch
+from glue_nb.kernels.launch import destroy_kernel, import_kernel_modules, kill_kernel, start_kernel
+from glue_nb.kernels.papermill_engine import engine_name
 from glue_nb.model import job_notebook, parameter_name
+from glue_nb.slowimports import defer_slow_imports
 
-__all__ = ["ParameterError", "coerce_parameters", "execute_notebook_job", "start_kernel"]
+__all__ = ["ParameterError", "coerce_parameters", "execute_notebook_job", "import_job_modules"]
 
 log = logging.getLogger(__name__)
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -127,60 +129,25 @@ def coerce_parameters(nb: Any, arguments: dict[str, str]) -> dict[str, Any]:
     return params
 
 
-# -- kernels ------------------------------------------------------------------------------------
-def start_kernel(kernel_name: str, cwd: str | None, attempts: int = 3) -> Any:
-    """Start an async kernel on IPC sockets in a private folder: simultaneous starts never collide.
-
-    jupyter_client picks TCP ports in the parent process, which races when many kernels start at
-    once (several jobs, runs or processes); unique IPC socket paths cannot collide. A failed
-    start is retried.
-    """
-    from jupyter_client.manager import AsyncKernelManager
-    from jupyter_core.utils import run_sync
-
-    last: Exception | None = None
-    for attempt in range(attempts):
-        sockdir = tempfile.mkdtemp(prefix="gnb-")
-        km = AsyncKernelManager(
-            kernel_name=kernel_name, transport="ipc", ip=os.path.join(sockdir, "k")
-        )
-        km._glue_nb_sockdir = sockdir  # type: ignore[attr-defined]
-        try:
-            run_sync(km.start_kernel)(cwd=cwd)
-            return km
-        except Exception as exc:  # a start that failed: clean up, retry with new sockets
-            last = exc
-            _shutdown(km)
-            time.sleep(0.2 * (attempt + 1))
-    raise RuntimeError(
-        f"kernel {kernel_name!r} could not be started after {attempts} tries: {last}"
-    )
+# -- imports -----------------------------------------------------------------------------------
+_imports_lock = threading.Lock()
+_imported = False
 
 
-def _kernel_pid(km: Any) -> int | None:
-    process = getattr(getattr(km, "provisioner", None), "process", None)
-    return getattr(process, "pid", None)
+def import_job_modules() -> None:
+    """Import what a notebook job needs, once, in one thread: many job threads importing
+    jupyter_client and papermill at the same moment can see partly initialised modules."""
+    global _imported
+    if _imported:
+        return
+    with _imports_lock:
+        if not _imported:
+            defer_slow_imports()
+            import_kernel_modules()  # jupyter_client, under the kernel starters' lock
+            import papermill
+            import papermill.engines  # noqa: F401
 
-
-def _kill(km: Any) -> None:
-    pid = _kernel_pid(km)
-    if pid:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-
-
-def _shutdown(km: Any) -> None:
-    from jupyter_core.utils import run_sync
-
-    try:
-        if km.has_kernel:
-            run_sync(km.shutdown_kernel)(now=True)
-    except Exception:  # the kernel may be dead already
-        _kill(km)
-    finally:
-        shutil.rmtree(getattr(km, "_glue_nb_sockdir", ""), ignore_errors=True)
+            _imported = True
 
 
 # -- notebook preparation -----------------------------------------------------------------------
@@ -269,11 +236,9 @@ def execute_notebook_job(
     and the run ends STOPPED. ``kernel_factory(kernel_name, cwd)`` returns a started
     ``KernelManager`` (the warm pool plugs in here); by default a fresh kernel is started.
     """
-    defer_slow_imports()
+    import_job_modules()
     import papermill
     from papermill.iorw import load_notebook_node
-
-    from glue_nb.executors.pool import register_engine
 
     logging.getLogger("papermill").setLevel(logging.ERROR)
 
@@ -281,7 +246,7 @@ def execute_notebook_job(
     result = JobResult(
         spec.job_run_id, "FAILED", started, started, output_location=spec.output_path
     )
-    workdir = tempfile.mkdtemp(prefix="gnb-job-")
+    workdir = scratch.make_dir("j")
     updates_path = os.path.join(workdir, "run_properties.json")
     km = None
     stop_reason: list[_Stopped] = []
@@ -320,7 +285,7 @@ def execute_notebook_job(
                     )
                 else:
                     continue
-                _kill(km)
+                kill_kernel(km)
                 return
 
         _write(nb, spec.output_path)  # kept even if the kernel is killed before the end
@@ -342,7 +307,7 @@ def execute_notebook_job(
                 stderr_file=err_fh,
                 cwd=None,  # the kernel has it (context cell); papermill would chdir this process
                 km=km,
-                engine_name=register_engine(),  # reuses a pooled kernel's connected client
+                engine_name=engine_name(),  # reuses a pooled kernel's connected client
             )
             result.state = "SUCCEEDED"
         except Exception as exc:
@@ -368,7 +333,7 @@ def execute_notebook_job(
     finally:
         finished.set()
         if km is not None:
-            getattr(kernel_factory, "release", _shutdown)(km)
+            getattr(kernel_factory, "release", destroy_kernel)(km)
         try:
             with open(updates_path, encoding="utf-8") as fh:
                 result.property_updates = {str(k): str(v) for k, v in json.load(fh).items()}
@@ -381,39 +346,6 @@ def execute_notebook_job(
     if not _exists(spec.output_path):
         result.output_location = None
     return result
-
-
-def defer_slow_imports() -> None:
-    """Import ``rfc3987_syntax`` only when used: jsonschema (imported by nbformat) loads it for
-    its "iri" format check, and building its grammar costs ~0.7 s per process."""
-    import sys
-
-    name = "rfc3987_syntax"
-    if "jsonschema" in sys.modules or name in sys.modules:
-        return
-    import importlib.util
-    import types
-
-    try:
-        if importlib.util.find_spec(name) is None:
-            return
-    except (ImportError, ValueError):
-        return
-
-    def is_valid_syntax(*args: Any, **kwargs: Any) -> Any:
-        sys.modules.pop(name, None)
-        import rfc3987_syntax
-
-        return rfc3987_syntax.is_valid_syntax(*args, **kwargs)
-
-    stub = types.ModuleType(name)
-    stub.is_valid_syntax = is_valid_syntax  # type: ignore[attr-defined]
-    sys.modules[name] = stub
-    try:
-        import jsonschema  # noqa: F401  (binds the stub's is_valid_syntax)
-    finally:
-        if sys.modules.get(name) is stub:
-            del sys.modules[name]
 
 
 def _duration(spec: JobSpec) -> str:
