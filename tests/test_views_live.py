@@ -101,26 +101,26 @@ def test_view_after_a_real_run(finished: gn.Run) -> None:
         assert "ValueError: bad row 42 (cell 2)" in view.table_html
         assert view.table_html.count(".ipynb</a>") == 4  # a link per executed notebook
         # the failed node is selected by itself and shows its traceback
-        assert view.node_select.value == node_id("wf", "JOB", "bad")
+        assert view.selected == node_id("wf", "JOB", "bad")
         assert (
             "Traceback" in view.detail_html
             and "raise ValueError(&#x27;bad row 42&#x27;)" in view.detail_html
         )
-        assert view.detail.outputs[0]["data"]["text/html"] == view.detail_html
-        assert view.graph.selected == node_id("wf", "JOB", "bad")  # outlined in the graph
+        assert view.detail["id"] == node_id("wf", "JOB", "bad")
         jobs = {node_id("wf", "JOB", n) for n in ("ok", "bad", "after", "handler")}
-        assert set(view.graph.clickable) == jobs  # jobs and crawlers, not triggers
-        view.node_select.value = node_id("wf", "JOB", "ok")  # the user picks another node
+        assert {n["id"] for n in view.state["nodes"]} == jobs  # jobs and crawlers, not triggers
+        view.select("ok")  # by name, as from Python
         assert "Traceback" not in view.detail_html and "job ok" in view.detail_html
-        assert view.graph.selected == node_id("wf", "JOB", "ok")
-        view.graph.selected = node_id("wf", "JOB", "handler")  # what a click in the SVG sends
-        assert view.node_select.value == node_id("wf", "JOB", "handler")
+        assert view.selected == node_id("wf", "JOB", "ok")
+        view.selected = node_id("wf", "JOB", "handler")  # what a click in the browser sends
         assert "job handler" in view.detail_html
-        view.graph.selected = node_id("wf", "TRIGGER", "all ok")  # not clickable: ignored
-        assert view.node_select.value == node_id("wf", "JOB", "handler")
+        view.selected = node_id("wf", "TRIGGER", "all ok")  # not clickable: ignored
+        assert view.selected == node_id("wf", "JOB", "handler")
         view.refresh()  # a refresh keeps the user's choice
-        assert view.node_select.value == view.graph.selected == node_id("wf", "JOB", "handler")
-        assert view.stop_button.disabled and not view.resume_button.disabled
+        assert view.selected == node_id("wf", "JOB", "handler")
+        assert not view.state["can_stop"] and view.state["can_resume"]
+        # notebook links go through the view (server page or kernel), never as plain paths
+        assert view.table_html.count('href="glue-nb-notebook:') == 4
         bundle = view._repr_mimebundle_()
         assert WIDGET_MIME in bundle and "<svg" in bundle["text/html"]
     finally:
@@ -147,7 +147,7 @@ def test_resume_button_follows_the_new_run(finished: gn.Run) -> None:
     view = RunView(finished, interval=0.2)
     try:
         old = view.run.run_id
-        view.resume_button.click()
+        view.resume()  # what the button does where no server extension answers
         assert view.run.run_id != old and view.last["PreviousRunId"] == old
         view.run.wait(timeout=120, progress=False)
         deadline = time.monotonic() + 10
@@ -229,15 +229,15 @@ def test_stop_button(live_home: Path) -> None:
     run = wf.start()
     view = RunView(run, interval=0.2)
     try:
-        assert view.refreshing and not view.stop_button.disabled
+        assert view.refreshing and view.state["can_stop"]
         deadline = time.monotonic() + 60
         while view.categories().get("slow") != "running" and time.monotonic() < deadline:
             time.sleep(0.1)
-        view.stop_button.click()
+        view.stop()
         run.wait(timeout=60, progress=False)
         while view.refreshing and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert view.status == "STOPPED" and view.stop_button.disabled
+        assert view.status == "STOPPED" and not view.state["can_stop"]
         cats = view.categories()
         assert cats["slow"] == "stopped" and cats["after slow"] == "never"
         assert "did not run" in view.svg
