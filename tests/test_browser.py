@@ -260,3 +260,132 @@ def copy_artifacts(paths: list[Path]) -> None:
     for p in paths:
         if p.exists():
             shutil.copy(p, ARTIFACTS / p.name)
+
+
+FIFTY_CELLS = [
+    TIMED,
+    """\
+import glue_nb as gn
+wf = gn.Workflow("big-50", home="store")
+stage = None
+for s in range(10):
+    jobs = [gn.NotebookJob(f"stage{s}_{kind}_job", "job.ipynb")
+            for kind in ("customers", "orders", "invoices", "shipments", "returns")]
+    wf = wf.run(*jobs) if stage is None else wf.when_all_succeeded(f"stage {s} ready").run(*jobs)
+    stage = jobs
+times = {j.name: (60 if j.name.startswith("stage6") else 0.3) for s in [0] for j in []}
+times = {f"stage{s}_{k}_job": (60 if s == 6 else 0.3) for s in range(10)
+         for k in ("customers", "orders", "invoices", "shipments", "returns")}
+run = wf.start(executor=Timed(times))
+run.view()""",
+]
+
+
+def visible_nodes(page: Any, uids: list[str]) -> list[str]:
+    """The nodes whose box lies inside the graph's viewport."""
+    return page.evaluate(
+        """(uids) => {
+            const box = document.querySelector('.gnb-run-view .gnb-viewport')
+                .getBoundingClientRect();
+            return uids.filter(uid => {
+                const node = document.querySelector(`.gnb-run-view g[id="${uid}"]`);
+                if (!node) return false;
+                const r = node.getBoundingClientRect();
+                return r.left >= box.left - 1 && r.right <= box.right + 1
+                    && r.top >= box.top - 1 && r.bottom <= box.bottom + 1;
+            });
+        }""",
+        uids,
+    )
+
+
+def test_fifty_nodes_running_nodes_in_sight(lab_default: Lab, browser: Any) -> None:
+    """A 50-job run whose 7th stage runs: the running nodes are inside the view, readable, the
+    legend is outside the scrolled graph, and the box uses the page's width."""
+    lab = lab_default
+    write_notebook(lab.root / "big.ipynb", FIFTY_CELLS)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    open_notebook(page, lab, "big.ipynb")
+    run_all(page)
+    kinds = ("customers", "orders", "invoices", "shipments", "returns")
+    running = [node_id("big-50", "JOB", f"stage6_{k}_job") for k in kinds]
+    fill = CATEGORIES["running"].fill
+    wait_for(
+        lambda: all(f == fill for f in fills(page, dict(zip(kinds, running))).values()),
+        90,
+        "stage 6 shown running",
+        step=0.2,
+    )
+    time.sleep(1.5)  # a refresh or two: the view follows
+    seen = visible_nodes(page, running)
+    view = page.locator(".gnb-run-view").first
+    view.scroll_into_view_if_needed()
+    save(page, "live_50_running", view)
+    scale = float(page.evaluate("() => document.querySelector('.gnb-graph').dataset.scale"))
+    widths = page.evaluate(
+        """() => [document.querySelector('.gnb-run-view .gnb-viewport').clientWidth,
+                  document.querySelector('.jp-OutputArea-output').clientWidth]"""
+    )
+    legend_inside = page.evaluate(
+        "() => !!document.querySelector('.gnb-viewport .gnb-legend-row')"
+        " || !!document.querySelector('.gnb-viewport text')?.textContent.includes('not yet run')"
+    )
+    assert sorted(seen) == sorted(running), (
+        f"running nodes out of sight: {set(running) - set(seen)}"
+    )
+    assert scale >= 0.5, f"text shrunk to {scale:.2f}: unreadable"
+    assert widths[0] > 640 and widths[0] >= widths[1] - 40, widths  # the width of the output
+    assert not legend_inside
+    assert page.locator(".gnb-run-view .gnb-legend .gnb-pill").count() == len(CATEGORIES)
+    # stop it from the view so that the kernel is free at once
+    page.locator(".gnb-run-view button:has-text('Stop run')").first.click()
+    wait_for(lambda: "STOPPED" in _header(page), 10, "the view shows STOPPED")
+    page.close()
+
+
+LINK_CELLS = [
+    """\
+import glue_nb as gn
+one = gn.NotebookJob("one", "job.ipynb", parameters={"seconds": 0.1})
+two = gn.NotebookJob("two", "job.ipynb")
+wf = gn.Workflow("links").run(one).when_all_succeeded("then").run(two)
+run = wf.start()
+run.wait(progress=False)
+view = run.view()
+view""",
+]
+
+
+def test_executed_notebook_link_opens(lab_default: Lab, browser: Any) -> None:
+    """With the default home ``./.glue_nb`` (hidden: Jupyter Server does not serve it), the
+    view's link to an executed notebook opens the rendered notebook (no 404)."""
+    lab = lab_default
+    write_notebook(lab.root / "links.ipynb", LINK_CELLS)
+    page = browser.new_page(viewport={"width": 1300, "height": 1000})
+    open_notebook(page, lab, "links.ipynb")
+    run_all(page)
+    link = page.locator(".gnb-run-view .gnb-table-box a.gnb-nb-link").first
+    link.wait_for(timeout=120_000)
+    wait_for(
+        lambda: (
+            page.evaluate("() => document.querySelector('.gnb-run-view').dataset.channel")
+            == "server"
+        ),
+        10,
+        "the view found the server extension",
+    )
+    href = link.get_attribute("href") or ""
+    assert "/glue-nb/notebook?path=" in href and ".glue_nb" in href, href
+    save(page, "links_view", page.locator(".gnb-run-view").first)
+    link.click()  # JupyterLab's glue-nb extension opens it in a tab
+    frame = page.frame_locator(".gnb-page-frame").first
+    frame.locator("body").get_by_text("time.sleep(seconds)").first.wait_for(timeout=30_000)
+    save(page, "executed_notebook_tab")
+    # without the JupyterLab extension the link is the server's page itself: it answers 200
+    with page.context.expect_page() as opened:
+        page.evaluate("(href) => window.open(href)", href)
+    nb = opened.value
+    nb.wait_for_load_state()
+    assert "time.sleep(seconds)" in nb.locator("body").inner_text()
+    nb.close()
+    page.close()

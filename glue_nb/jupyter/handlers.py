@@ -15,12 +15,14 @@ JSON API (jupyter_server's ``APIHandler``: authenticated, XSRF-checked on POST):
 Pages (authenticated; sandboxed, so a notebook's own HTML cannot act as the user):
 
     GET  notebook?path=<path or URL of an .ipynb>    an executed notebook rendered by nbconvert
+                                                     (a relative path is under the Jupyter root)
     GET  report?home=&workflow=&run_id=              a run's report, its links to ``notebook``
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable
 from typing import Any
@@ -205,7 +207,10 @@ class NotebookHandler(_Page):
     async def get(self) -> None:
         from glue_nb.views.notebook_html import render_notebook
 
-        await self.page(render_notebook, self.get_argument("path"))
+        path = self.get_argument("path")
+        if "://" not in path and not os.path.isabs(path):  # a link under the Jupyter root
+            path = os.path.join(self.settings.get("server_root_dir", os.getcwd()), path)
+        await self.page(render_notebook, path)
 
 
 _IPYNB_HREF = re.compile(r'href="([^"]+?\.ipynb)"')

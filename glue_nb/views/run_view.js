@@ -26,7 +26,6 @@
 export const NOTEBOOK_SCHEME = "glue-nb-notebook:";
 const PT = 4 / 3; // SVG points to CSS pixels
 const MIN_READABLE = 0.55; // fit-to-width never shrinks text below this scale
-const SVGNS = "http://www.w3.org/2000/svg";
 
 // -- the server extension --------------------------------------------------------------------
 /** The Jupyter server's base URL, when this page is served by one. */
@@ -439,6 +438,7 @@ export function mountRunView(el, source) {
   let shownTable = "";
   let shownDetailKey = "";
   let waitingSince = 0;
+  let linked = false; // links were made for a server (else for the kernel)
 
   /** @param {string} id */
   function choose(id) {
@@ -494,6 +494,11 @@ export function mountRunView(el, source) {
     const data = source.data();
     if (!data) return;
     const s = data.state;
+    const server = source.notebookHref(NOTEBOOK_SCHEME) !== null;
+    if (server !== linked) {
+      linked = server; // the server answered after the first drawing: make the links again
+      shownTable = shownDetailKey = "";
+    }
     head.innerHTML = s.header;
     if (!legend.firstChild) legend.innerHTML = s.legend;
     stop.disabled = !s.can_stop;
