@@ -273,7 +273,6 @@ for s in range(10):
             for kind in ("customers", "orders", "invoices", "shipments", "returns")]
     wf = wf.run(*jobs) if stage is None else wf.when_all_succeeded(f"stage {s} ready").run(*jobs)
     stage = jobs
-times = {j.name: (60 if j.name.startswith("stage6") else 0.3) for s in [0] for j in []}
 times = {f"stage{s}_{k}_job": (60 if s == 6 else 0.3) for s in range(10)
          for k in ("customers", "orders", "invoices", "shipments", "returns")}
 run = wf.start(executor=Timed(times))
@@ -311,7 +310,9 @@ def test_fifty_nodes_running_nodes_in_sight(lab_default: Lab, browser: Any) -> N
     running = [node_id("big-50", "JOB", f"stage6_{k}_job") for k in kinds]
     fill = CATEGORIES["running"].fill
     wait_for(
-        lambda: all(f == fill for f in fills(page, dict(zip(kinds, running))).values()),
+        lambda: all(
+            f == fill for f in fills(page, dict(zip(kinds, running, strict=True))).values()
+        ),
         90,
         "stage 6 shown running",
         step=0.2,
@@ -389,3 +390,70 @@ def test_executed_notebook_link_opens(lab_default: Lab, browser: Any) -> None:
     assert "time.sleep(seconds)" in nb.locator("body").inner_text()
     nb.close()
     page.close()
+
+
+PANEL_SETUP = """\
+import glue_nb as gn
+quick = gn.NotebookJob("quick", "job.ipynb")
+slow = gn.NotebookJob("slow", "job.ipynb", parameters={"seconds": 120})
+gn.Workflow("panel-quick", home=".glue_nb").run(quick).deploy()
+gn.Workflow("panel-slow", home=".glue_nb").run(slow).deploy()
+"""
+
+
+def test_workflows_panel(lab_default: Lab, browser: Any, tmp_path: Path) -> None:
+    """The Workflows panel lists the home's workflows, starts one (a tab shows its live view),
+    stops it, opens its design, with no code written in a notebook."""
+    import subprocess
+    import sys
+
+    lab = lab_default
+    subprocess.run([sys.executable, "-c", PANEL_SETUP], cwd=lab.root, check=True)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        _drive_the_panel(lab, page)
+    except Exception:
+        save(page, "panel_failure")
+        raise
+    finally:
+        page.close()
+
+
+def _drive_the_panel(lab: Lab, page: Any) -> None:
+    page.goto(lab.page_url("lab"))
+    page.wait_for_function(
+        "() => window.jupyterapp && window.jupyterapp.commands.hasCommand('glue-nb:show-workflows')",
+        timeout=90_000,
+    )
+    page.evaluate(
+        """async () => {
+            await window.jupyterapp.restored;
+            await window.jupyterapp.commands.execute('glue-nb:show-workflows');
+        }"""
+    )
+    panel = page.locator("#glue-nb-workflows")
+    panel.locator(".gnb-wf[data-workflow='panel-slow']").wait_for(timeout=30_000)
+    assert panel.locator(".gnb-wf").count() == 2
+    # start the slow workflow from the panel: a tab with its live view opens
+    panel.locator(".gnb-wf[data-workflow='panel-slow'] button[data-action='start']").click()
+    tab = page.locator(".gnb-tab .gnb-run-view").first
+    uid = node_id("panel-slow", "JOB", "slow")
+    running = CATEGORIES["running"].fill
+    wait_for(lambda: fills(page, {"slow": uid})["slow"] == running, 60, "the tab shows it running")
+    panel.locator(".gnb-wf[data-workflow='panel-slow'] .gnb-run[data-status='RUNNING']").wait_for(
+        timeout=10_000
+    )
+    save(page, "panel_running")
+    run = gn.Run.get("panel-slow", home=lab.root / ".glue_nb")
+    clicked = time.monotonic()
+    panel.locator(".gnb-run[data-status='RUNNING'] button[data-action='stop']").first.click()
+    wait_for(lambda: run.status == "STOPPED", 10, "the run STOPPED", step=0.1)
+    took_stop = time.monotonic() - clicked
+    wait_for(lambda: "STOPPED" in tab.locator(".gnb-head").inner_text(), 10, "the tab shows it")
+    # the node's details in the tab, and the design of the other workflow
+    page.locator(f'.gnb-tab g[id="{uid}"] text').first.click(force=True)
+    wait_for(lambda: "job slow" in tab.locator(".gnb-detail-box").inner_text(), 5, "details")
+    panel.locator(".gnb-wf[data-workflow='panel-quick'] button[data-action='design']").click()
+    page.locator(".gnb-design-tab g.node").first.wait_for(timeout=20_000)
+    save(page, "panel_design")
+    (ARTIFACTS / "panel_timings.json").write_text(json.dumps({"stop_s": took_stop}))

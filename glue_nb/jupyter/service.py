@@ -163,7 +163,7 @@ def design(home: str, workflow: str) -> dict[str, Any]:
     from glue_nb.views.static import stored_view
 
     c = open_client(home)
-    return {"workflow": workflow, "svg": stored_view(c, workflow).svg}
+    return {"workflow": workflow, "svg": stored_view(c, workflow, legend=False).svg()}
 
 
 def stop(home: str, workflow: str, run_id: str) -> dict[str, Any]:

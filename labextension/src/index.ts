@@ -382,6 +382,7 @@ class DesignTab extends Widget {
   constructor(api: ServerApi, ref: RunRef, start: () => void) {
     super();
     this.addClass('gnb-tab');
+    this.addClass('gnb-design-tab');
     this.title.label = `${ref.workflow} (design)`;
     this.title.icon = ICON;
     this.title.closable = true;
