@@ -422,7 +422,8 @@ def test_workflows_panel(lab_default: Lab, browser: Any, tmp_path: Path) -> None
 def _drive_the_panel(lab: Lab, page: Any) -> None:
     page.goto(lab.page_url("lab"))
     page.wait_for_function(
-        "() => window.jupyterapp && window.jupyterapp.commands.hasCommand('glue-nb:show-workflows')",
+        "() => window.jupyterapp"
+        " && window.jupyterapp.commands.hasCommand('glue-nb:show-workflows')",
         timeout=90_000,
     )
     page.evaluate(
