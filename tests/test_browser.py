@@ -182,7 +182,7 @@ wf = wf.when_all_succeeded("after slow").run(later)
 run = wf.start(executor=Timed({"first": 0.5, "slow": 120, "later": 0.5}))
 run.view()""",
     "run.wait(progress=False)",
-    "import time\nend = time.time() + 20\nwhile time.time() < end:\n    sum(range(10_000))",
+    "import time\nend = time.time() + 15\nwhile time.time() < end:\n    sum(range(10_000))",
 ]
 
 
@@ -230,10 +230,22 @@ def test_stop_and_details_while_the_kernel_waits(lab: Lab, browser: Any) -> None
     wait_for(lambda: "job first" in detail_text(page), 1.0, "details during a CPU-bound cell")
     took_cpu = time.monotonic() - clicked
     assert kernel_busy(page)
+    # Resume, still during the CPU-bound cell: the server starts the new run (its driver is a
+    # process of its own) and the view shows it at once; the kernel's view follows when idle
+    page.locator(".gnb-run-view button:has-text('Resume failed')").first.click()
+    wait_for(lambda: _run_id(page) not in ("", run.run_id), 10, "the view shows the new run")
+    new = gn.Run(run.client, "busy", _run_id(page))
+    assert new.describe(graph=False)["PreviousRunId"] == run.run_id
+    wait_for(lambda: "COMPLETED" in _header(page), 90, "the resumed run completed", step=0.2)
+    save(page, f"busy_resumed_{lab.name}", page.locator(".gnb-run-view").first)
     (ARTIFACTS / f"busy_timings_{lab.name}.json").write_text(
         json.dumps({"details_s": took_detail, "stop_s": took_stop, "details_cpu_s": took_cpu})
     )
     page.close()
+
+
+def _run_id(page: Any) -> str:
+    return page.evaluate("() => document.querySelector('.gnb-run-view').dataset.runId || ''")
 
 
 def _header(page: Any) -> str:

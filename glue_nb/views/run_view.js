@@ -524,7 +524,7 @@ export function mountRunView(el, source) {
       graph.focus = s.focus;
       graph.setSvg(data.svg);
     }
-    graph.setNodes(ids, selected, s.focus);
+    graph.setNodes(ids, chosen, s.focus); // outlined only when picked: a default is no emphasis
     graph.keepInSight();
     if (s.table !== shownTable) {
       shownTable = s.table;
