@@ -136,3 +136,47 @@ def test_the_prebuilt_jupyterlab_extension_is_as_new_as_its_sources() -> None:
     assert (
         ROOT / "glue_nb/jupyter/labextension" / package["jupyterlab"]["_build"]["load"]
     ).exists()
+
+
+def test_executed_notebooks_render_from_fsspec_urls(tmp_path: Path) -> None:
+    """An output root on S3 (or any fsspec URL) is read through fsspec: here ``memory://`` and
+    ``file://``, the same code path as ``s3://``."""
+    import fsspec
+    import nbformat
+
+    from glue_nb.views.notebook_html import render_notebook
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("answer = 42")])
+    with fsspec.open("memory://runs/wf/x.ipynb", "w") as f:
+        nbformat.write(nb, f)
+    assert "answer" in render_notebook("memory://runs/wf/x.ipynb")
+    local = tmp_path / ".hidden" / "y.ipynb"
+    local.parent.mkdir()
+    nbformat.write(nb, str(local))
+    assert "answer" in render_notebook(local.as_uri())
+    with pytest.raises(EntityNotFoundException, match="not found"):
+        render_notebook("memory://runs/wf/missing.ipynb")
+    with pytest.raises(InvalidInputException, match=r"only \.ipynb"):
+        render_notebook("memory://runs/wf/x.txt")
+
+
+@pytest.mark.slow
+def test_the_wheel_carries_both_extensions(tmp_path: Path) -> None:
+    """``pip install glue-nb`` is all it takes: the wheel enables the server extension and
+    installs the prebuilt JupyterLab extension where JupyterLab looks for it."""
+    import subprocess
+    import zipfile
+
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("glue_nb-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    data = "glue_nb-0.1.0.data/data/"
+    assert f"{data}etc/jupyter/jupyter_server_config.d/glue_nb.json" in names
+    lab = f"{data}share/jupyter/labextensions/glue-nb-jupyterlab/"
+    assert f"{lab}package.json" in names
+    assert any(n.startswith(f"{lab}static/remoteEntry.") for n in names)
+    assert "glue_nb/views/run_view.js" in names and "glue_nb/views/run_view.css" in names

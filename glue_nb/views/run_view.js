@@ -740,7 +740,19 @@ function render({ model, el }) {
   model.on("change:run_id", onRunId);
   model.on("msg:custom", onMsg);
   const unmount = mountRunView(el, source);
-  void server().then((found) => {
+  /** Use the server only if it sees this run's store (a remote kernel's store it may not). */
+  const reachable = async () => {
+    const found = await server();
+    const state = /** @type {ViewState} */ (model.get("state"));
+    if (!found || !state) return null;
+    try {
+      await found.get("view", { home: state.home, workflow: state.workflow, run_id: state.run_id });
+      return found;
+    } catch {
+      return null;
+    }
+  };
+  void reachable().then((found) => {
     api = found;
     el.dataset.channel = found ? "server" : "comm";
     emit();
