@@ -221,6 +221,8 @@ def test_stop_and_details_while_the_kernel_waits(lab: Lab, browser: Any) -> None
     took_stop = time.monotonic() - clicked
     wait_for(lambda: not kernel_busy(page) or _cell_running(page, 3), 30, "wait() returned")
     wait_for(lambda: "STOPPED" in _header(page), 10, "the view shows STOPPED")
+    # the picked node's details follow the run (fetched while the kernel was busy, then updated)
+    wait_for(lambda: "will not run" in detail_text(page), 3, "the details updated after the stop")
     save(page, f"busy_stopped_{lab.name}", page.locator(".gnb-run-view").first)
     # a CPU-bound cell: clicks still answer
     wait_for(lambda: _cell_running(page, 3), 30, "the CPU-bound cell running")

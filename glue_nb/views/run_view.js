@@ -651,6 +651,7 @@ function render({ model, el }) {
         run_id: runId,
         selected: userChose,
       });
+      if (polled && userChose && polled.detail.id === userChose) fetched = polled.detail; // newest
       emit();
       if (polled && !polled.state.active && kernelHasIt) stopPolling();
     } catch {
@@ -727,6 +728,7 @@ function render({ model, el }) {
     if (state && !runId) runId = state.run_id;
     const kernelDetail = /** @type {ViewDetail} */ (model.get("detail"));
     if (userChose && state && (!kernelDetail || kernelDetail.id !== userChose)) void fetchDetail();
+    else if (kernelDetail && kernelDetail.id === userChose) fetched = null; // the kernel caught up
     emit();
   };
   const onRunId = () => {
