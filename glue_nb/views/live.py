@@ -44,7 +44,7 @@ class RunView(anywidget.AnyWidget):
     and buttons to stop the run or resume it from its failed nodes.
 
     ``interval`` is the refresh period in seconds; ``auto_refresh=False`` refreshes only on
-    :meth:`refresh` (or the view's refresh button).
+    :meth:`refresh` (or the view's refresh button); ``rankdir`` is ``LR``, ``TB`` or ``auto``.
     """
 
     _esm = _HERE / "run_view.js"
@@ -73,7 +73,7 @@ class RunView(anywidget.AnyWidget):
         super().__init__(**kwargs)
         self.run = run
         self.interval = interval
-        self.rankdir = rankdir  # kept for compatibility: the layout picks the direction
+        self.rankdir = rankdir
         self.auto_refresh = auto_refresh
         self.last: dict[str, Any] = {}
         self.states: dict[str, NodeState] = {}
@@ -134,7 +134,7 @@ class RunView(anywidget.AnyWidget):
         state = view_state(
             run, home=str(self.run.client.home), states=states, note=self._note or note
         )
-        svg = view_svg(run, states)
+        svg = view_svg(run, states, self.rankdir)
         with self.hold_sync():
             if svg != self.svg:
                 self.svg = svg

@@ -121,11 +121,13 @@ def view_state(
     }
 
 
-def view_svg(run: Mapping[str, Any], states: Mapping[str, NodeState] | None = None) -> str:
+def view_svg(
+    run: Mapping[str, Any], states: Mapping[str, NodeState] | None = None, rankdir: str = "auto"
+) -> str:
     """The run graph recoloured (laid out once per design and process)."""
     states = node_states(run) if states is None else states
     try:
-        return template_for(run).render(slots(run, states))
+        return template_for(run, rankdir).render(slots(run, states))
     except GraphvizNotFound:
         return _missing_dot_html(graph_text(run.get("Graph") or {}, run.get("Name", "")))
 
