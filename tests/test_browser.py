@@ -468,6 +468,13 @@ def _drive_the_panel(lab: Lab, page: Any) -> None:
     # the node's details in the tab, and the design of the other workflow
     page.locator(f'.gnb-tab g[id="{uid}"] text').first.click(force=True)
     wait_for(lambda: "job slow" in tab.locator(".gnb-detail-box").inner_text(), 5, "details")
+    # its report, in a tab, with working links to the executed notebook
+    panel.locator(".gnb-run[data-status='STOPPED'] button[data-action='report']").first.click()
+    report = page.frame_locator(".gnb-page-frame").first
+    report.get_by_text("Job runs and crawls").wait_for(timeout=20_000)
+    assert "/glue-nb/notebook?path=" in (
+        report.locator("a[href*='.ipynb']").first.get_attribute("href") or ""
+    )
     panel.locator(".gnb-wf[data-workflow='panel-quick'] button[data-action='design']").click()
     page.locator(".gnb-design-tab g.node").first.wait_for(timeout=20_000)
     save(page, "panel_design")

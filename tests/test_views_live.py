@@ -128,6 +128,22 @@ def test_view_after_a_real_run(finished: gn.Run) -> None:
     assert not view.refreshing
 
 
+def test_notebook_links_answered_by_the_kernel(finished: gn.Run) -> None:
+    """Where no server extension answers (VS Code, Colab), a click on an executed notebook's
+    link asks the kernel, which sends the rendered notebook back to the view."""
+    view = RunView(finished, auto_refresh=False)
+    sent: list[dict[str, Any]] = []
+    view.send = lambda content, buffers=None: sent.append(content)  # type: ignore[method-assign]
+    try:
+        link = re.search(r'href="(glue-nb-notebook:[^"]+)"', view.table_html)[1]
+        view._on_message(view, {"action": "notebook", "link": link}, [])
+        assert sent[-1]["kind"] == "notebook" and "<pre>ok\n</pre>" in sent[-1]["html"]  # its output
+        view._on_message(view, {"action": "notebook", "link": "glue-nb-notebook:/nope.ipynb"}, [])
+        assert "not found" in sent[-1]["error"] and "html" not in sent[-1]
+    finally:
+        view.close()
+
+
 def test_run_display_and_report(finished: gn.Run, tmp_path: Path) -> None:
     bundle = run_mimebundle(finished, live=False)
     assert set(bundle) == {"text/plain", "text/html", "image/svg+xml"}
