@@ -137,7 +137,9 @@ def test_notebook_links_answered_by_the_kernel(finished: gn.Run) -> None:
     try:
         link = re.search(r'href="(glue-nb-notebook:[^"]+)"', view.table_html)[1]
         view._on_message(view, {"action": "notebook", "link": link}, [])
-        assert sent[-1]["kind"] == "notebook" and "<pre>ok\n</pre>" in sent[-1]["html"]  # its output
+        assert (
+            sent[-1]["kind"] == "notebook" and "<pre>ok\n</pre>" in sent[-1]["html"]
+        )  # its output
         view._on_message(view, {"action": "notebook", "link": "glue-nb-notebook:/nope.ipynb"}, [])
         assert "not found" in sent[-1]["error"] and "html" not in sent[-1]
     finally:
