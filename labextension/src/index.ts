@@ -90,13 +90,10 @@ function when(iso: string | null, seconds: number | null): string {
     return '';
   }
   const d = new Date(iso);
-  const time = d.toLocaleString(undefined, {
-    month: 'short',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit'
-  });
+  const today = d.toDateString() === new Date().toDateString();
+  const time = today
+    ? d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' })
+    : d.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
   if (seconds === null) {
     return time;
   }
@@ -392,6 +389,8 @@ class DesignTab extends Widget {
     body.append(bar);
     this.node.append(body);
     const graph = new GraphViewport(body);
+    graph.setFollow(false);
+    graph.followButton.hidden = true; // nothing runs in a design
     bar.append(graph.tools);
     api
       .get('design', { home: ref.home, workflow: ref.workflow })
