@@ -179,6 +179,20 @@ def test_resume_button_follows_the_new_run(finished: gn.Run) -> None:
         view.close()
 
 
+def test_the_view_follows_a_run_resumed_in_the_browser(finished: gn.Run) -> None:
+    """Resume through the server extension: the browser sets the view's ``run_id``, and the
+    kernel's view (``view.run``) becomes the new run."""
+    new = finished.resume()
+    new.wait(timeout=120, progress=False)
+    view = RunView(finished, auto_refresh=False)
+    try:
+        view.run_id = new.run_id  # what the browser sends after POST /glue-nb/api/resume
+        assert view.run.run_id == new.run_id and view.state["run_id"] == new.run_id
+        assert view.last["PreviousRunId"] == finished.run_id
+    finally:
+        view.close()
+
+
 SCRIPT = """
 import sys, glue_nb as gn
 home, nb = sys.argv[1], sys.argv[2]

@@ -540,8 +540,14 @@ export function mountRunView(el, source) {
         links(detail);
         waitingSince = 0;
       } else {
-        waitingSince = waitingSince || Date.now();
+        waitingSince = Date.now();
         detail.replaceChildren(h("div", "gnb-muted", "loading details…"));
+        const since = waitingSince;
+        setTimeout(() => {
+          if (waitingSince !== since || !detail.isConnected) return;
+          const how = server ? "" : ": the kernel is busy, they show when it is idle";
+          detail.replaceChildren(h("div", "gnb-muted", `waiting for the details${how}…`));
+        }, 1500);
       }
     }
     el.dataset.status = s.status;
