@@ -368,6 +368,7 @@ run = wf.start()
 run.wait(progress=False)
 view = run.view()
 view""",
+    "run  # the static display: its run table links the notebooks relative to this folder",
 ]
 
 
@@ -396,6 +397,17 @@ def test_executed_notebook_link_opens(lab_default: Lab, browser: Any) -> None:
     frame = page.frame_locator(".gnb-page-frame").first
     frame.locator("body").get_by_text("time.sleep(seconds)").first.wait_for(timeout=30_000)
     save(page, "executed_notebook_tab")
+    # the static run table's relative link (into the hidden .glue_nb) opens in a tab too
+    page.locator(".jp-NotebookPanel").first.evaluate("el => el.scrollIntoView()")
+    page.evaluate(
+        "() => window.jupyterapp.shell.activateById(document.querySelector('.jp-NotebookPanel').id)"
+    )
+    static = page.locator(".jp-OutputArea-output .gnb-run table.gnb-table a[href*='.ipynb']").last
+    static.wait_for(timeout=30_000)
+    static.click()
+    wait_for(lambda: page.locator(".gnb-page-frame").count() >= 2, 10, "a second notebook tab")
+    second = page.frame_locator(".gnb-page-frame").last
+    second.locator("body").get_by_text("WORKFLOW_NAME").first.wait_for(timeout=30_000)
     # without the JupyterLab extension the link is the server's page itself: it answers 200
     with page.context.expect_page() as opened:
         page.evaluate("(href) => window.open(href)", href)
