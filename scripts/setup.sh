@@ -31,3 +31,11 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q -e ".[dev]"
   touch "$stamp"
 fi
+
+# An editable install does not copy data files, so point the venv at the repository's copies: the
+# Jupyter Server extension's enabling config and the prebuilt JupyterLab extension (the Workflows
+# panel). A wheel (`pip install .`) carries both itself.
+mkdir -p .venv/etc/jupyter/jupyter_server_config.d .venv/share/jupyter/labextensions
+ln -sfn "$PWD/jupyter-config/jupyter_server_config.d/glue_nb.json" \
+  .venv/etc/jupyter/jupyter_server_config.d/glue_nb.json
+ln -sfn "$PWD/glue_nb/jupyter/labextension" .venv/share/jupyter/labextensions/glue-nb-jupyterlab

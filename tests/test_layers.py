@@ -196,6 +196,7 @@ KNOWN_CYCLES: list[set[str]] = [
         "glue_nb.history",
         "glue_nb.run",
         "glue_nb.views.live",
+        "glue_nb.views.live_state",
         "glue_nb.views.static",
     },
 ]

@@ -101,31 +101,49 @@ def test_view_after_a_real_run(finished: gn.Run) -> None:
         assert "ValueError: bad row 42 (Cell In[4])" in view.table_html
         assert view.table_html.count(".ipynb</a>") == 4  # a link per executed notebook
         # the failed node is selected by itself and shows its traceback
-        assert view.node_select.value == node_id("wf", "JOB", "bad")
+        assert view.selected == node_id("wf", "JOB", "bad")
         assert (
             "Traceback" in view.detail_html
             and "raise ValueError(&#x27;bad row 42&#x27;)" in view.detail_html
         )
-        assert view.detail.outputs[0]["data"]["text/html"] == view.detail_html
-        assert view.graph.selected == node_id("wf", "JOB", "bad")  # outlined in the graph
+        assert view.detail["id"] == node_id("wf", "JOB", "bad")
         jobs = {node_id("wf", "JOB", n) for n in ("ok", "bad", "after", "handler")}
-        assert set(view.graph.clickable) == jobs  # jobs and crawlers, not triggers
-        view.node_select.value = node_id("wf", "JOB", "ok")  # the user picks another node
+        assert {n["id"] for n in view.state["nodes"]} == jobs  # jobs and crawlers, not triggers
+        view.select("ok")  # by name, as from Python
         assert "Traceback" not in view.detail_html and "job ok" in view.detail_html
-        assert view.graph.selected == node_id("wf", "JOB", "ok")
-        view.graph.selected = node_id("wf", "JOB", "handler")  # what a click in the SVG sends
-        assert view.node_select.value == node_id("wf", "JOB", "handler")
+        assert view.selected == node_id("wf", "JOB", "ok")
+        view.selected = node_id("wf", "JOB", "handler")  # what a click in the browser sends
         assert "job handler" in view.detail_html
-        view.graph.selected = node_id("wf", "TRIGGER", "all ok")  # not clickable: ignored
-        assert view.node_select.value == node_id("wf", "JOB", "handler")
+        view.selected = node_id("wf", "TRIGGER", "all ok")  # not clickable: ignored
+        assert view.selected == node_id("wf", "JOB", "handler")
         view.refresh()  # a refresh keeps the user's choice
-        assert view.node_select.value == view.graph.selected == node_id("wf", "JOB", "handler")
-        assert view.stop_button.disabled and not view.resume_button.disabled
+        assert view.selected == node_id("wf", "JOB", "handler")
+        assert not view.state["can_stop"] and view.state["can_resume"]
+        # notebook links go through the view (server page or kernel), never as plain paths
+        assert view.table_html.count('href="glue-nb-notebook:') == 4
         bundle = view._repr_mimebundle_()
         assert WIDGET_MIME in bundle and "<svg" in bundle["text/html"]
     finally:
         view.close()
     assert not view.refreshing
+
+
+def test_notebook_links_answered_by_the_kernel(finished: gn.Run) -> None:
+    """Where no server extension answers (VS Code, Colab), a click on an executed notebook's
+    link asks the kernel, which sends the rendered notebook back to the view."""
+    view = RunView(finished, auto_refresh=False)
+    sent: list[dict[str, Any]] = []
+    view.send = lambda content, buffers=None: sent.append(content)  # type: ignore[method-assign]
+    try:
+        link = re.search(r'href="(glue-nb-notebook:[^"]+)"', view.table_html)[1]
+        view._on_message(view, {"action": "notebook", "link": link}, [])
+        assert (
+            sent[-1]["kind"] == "notebook" and "<pre>ok\n</pre>" in sent[-1]["html"]
+        )  # its output
+        view._on_message(view, {"action": "notebook", "link": "glue-nb-notebook:/nope.ipynb"}, [])
+        assert "not found" in sent[-1]["error"] and "html" not in sent[-1]
+    finally:
+        view.close()
 
 
 def test_run_display_and_report(finished: gn.Run, tmp_path: Path) -> None:
@@ -147,7 +165,7 @@ def test_resume_button_follows_the_new_run(finished: gn.Run) -> None:
     view = RunView(finished, interval=0.2)
     try:
         old = view.run.run_id
-        view.resume_button.click()
+        view.resume()  # what the button does where no server extension answers
         assert view.run.run_id != old and view.last["PreviousRunId"] == old
         view.run.wait(timeout=120, progress=False)
         deadline = time.monotonic() + 10
@@ -157,6 +175,20 @@ def test_resume_button_follows_the_new_run(finished: gn.Run) -> None:
         cats = view.categories()
         assert cats["ok"] == "succeeded" and cats["bad"] == "failed"  # ok was kept, bad re-ran
         assert view.last["Statistics"]["FailedActions"] == 1
+    finally:
+        view.close()
+
+
+def test_the_view_follows_a_run_resumed_in_the_browser(finished: gn.Run) -> None:
+    """Resume through the server extension: the browser sets the view's ``run_id``, and the
+    kernel's view (``view.run``) becomes the new run."""
+    new = finished.resume()
+    new.wait(timeout=120, progress=False)
+    view = RunView(finished, auto_refresh=False)
+    try:
+        view.run_id = new.run_id  # what the browser sends after POST /glue-nb/api/resume
+        assert view.run.run_id == new.run_id and view.state["run_id"] == new.run_id
+        assert view.last["PreviousRunId"] == finished.run_id
     finally:
         view.close()
 
@@ -229,15 +261,15 @@ def test_stop_button(live_home: Path) -> None:
     run = wf.start()
     view = RunView(run, interval=0.2)
     try:
-        assert view.refreshing and not view.stop_button.disabled
+        assert view.refreshing and view.state["can_stop"]
         deadline = time.monotonic() + 60
         while view.categories().get("slow") != "running" and time.monotonic() < deadline:
             time.sleep(0.1)
-        view.stop_button.click()
+        view.stop()
         run.wait(timeout=60, progress=False)
         while view.refreshing and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert view.status == "STOPPED" and view.stop_button.disabled
+        assert view.status == "STOPPED" and not view.state["can_stop"]
         cats = view.categories()
         assert cats["slow"] == "stopped" and cats["after slow"] == "never"
         assert "did not run" in view.svg

@@ -1,12 +1,18 @@
-"""``run.view()``: a live ipywidget of one workflow run.
+"""``run.view()``: a live widget of one workflow run that answers while the kernel is busy.
 
-The graph is laid out once per design (one ``dot`` call) and recoloured on every refresh; the run
-is re-read from the store, so the view follows a run driven by any process (the CLI, a script,
-another notebook, the scheduler). While the run is active a daemon thread refreshes the view
-every ``interval`` seconds; it stops when the run ends and when the widget is closed (it holds the
-view only weakly, so a forgotten view does not keep it alive either).
+The widget is an `anywidget <https://anywidget.dev>`_ whose browser code (``run_view.js``) draws
+everything: header, buttons, the graph (fit to width, zoom, pan, follow the running nodes), the
+run table and a node's details. The kernel side re-reads the run from the store and pushes what
+changed (:mod:`glue_nb.views.live_state`): while the run is active a daemon thread does so every
+``interval`` seconds, which works whatever the kernel's main thread is doing.
 
-Widget updates go out as comm messages, which ipykernel sends safely from any thread.
+Clicks must not wait for the kernel: under ipykernel 7 a widget's messages from the browser are
+handled by the kernel's main shell (behind a running cell) as soon as the kernel published on that
+widget from the main shell's context, which the refresh thread does every second. So in Jupyter
+the browser code sends Stop, Resume, node details and notebook links to glue-nb's Jupyter Server
+extension (:mod:`glue_nb.jupyter`), which reads and writes the store directly; the widget's comm
+is the fallback where no such server answers (VS Code, Colab, plain Notebook servers without the
+extension), and is then handled when the kernel is idle.
 """
 
 from __future__ import annotations
@@ -14,44 +20,46 @@ from __future__ import annotations
 import threading
 import time
 import weakref
-from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import ipywidgets as widgets
+import anywidget
+import traitlets
 
 from glue_nb.states import WORKFLOW_RUN_ACTIVE
-from glue_nb.views.graph_panel import GraphPanel
-from glue_nb.views.html import node_detail_html, run_header_html, run_table_html
-from glue_nb.views.layout import GraphvizNotFound, SvgTemplate
-from glue_nb.views.states import NodeState, node_states, slots
-from glue_nb.views.static import _missing_dot_html, graph_text, run_html, template_for
-from glue_nb.views.style import esc
+from glue_nb.views.live_state import notebook_location, view_detail, view_state, view_svg
+from glue_nb.views.states import NodeState, node_states
+from glue_nb.views.static import run_html
 
 if TYPE_CHECKING:
     from glue_nb.run import Run
 
 __all__ = ["RunView"]
 
-_MARK = {
-    "succeeded": "✓",
-    "failed": "✗",
-    "timeout": "⌛",
-    "stopped": "■",
-    "running": "▶",
-    "waiting": "…",
-    "never": "–",
-    "pending": "·",
-}
-_RESUMABLE = ("failed", "timeout", "stopped")
+_HERE = Path(__file__).parent
 
 
-class RunView(widgets.VBox):
+class RunView(anywidget.AnyWidget):
     """The live view of a run: coloured graph, status and Statistics, run table, node details,
     and buttons to stop the run or resume it from its failed nodes.
 
     ``interval`` is the refresh period in seconds; ``auto_refresh=False`` refreshes only on
-    :meth:`refresh` (or the button). ``rankdir`` is ``LR``, ``TB`` or ``auto``.
+    :meth:`refresh` (or the view's refresh button); ``rankdir`` is ``LR``, ``TB`` or ``auto``.
     """
+
+    _esm = _HERE / "run_view.js"
+    _css = _HERE / "run_view.css"
+
+    #: what the view shows (:func:`~glue_nb.views.live_state.view_state`), without the SVG
+    state = traitlets.Dict().tag(sync=True)
+    #: the graph, recoloured
+    svg = traitlets.Unicode("").tag(sync=True)
+    #: ``{"run_id", "id", "html"}``: the selected node's details
+    detail = traitlets.Dict().tag(sync=True)
+    #: the node (UniqueId) whose details show; the browser sets it on a click
+    selected = traitlets.Unicode("").tag(sync=True)
+    #: the run shown; the browser sets it when Resume made a new run through the server
+    run_id = traitlets.Unicode("").tag(sync=True)
 
     def __init__(
         self,
@@ -62,6 +70,7 @@ class RunView(widgets.VBox):
         rankdir: str = "auto",
         **kwargs: Any,
     ) -> None:
+        super().__init__(**kwargs)
         self.run = run
         self.interval = interval
         self.rankdir = rankdir
@@ -72,46 +81,12 @@ class RunView(widgets.VBox):
         self._lock = threading.RLock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._template: SvgTemplate | None = None
-        self._template_key: str | None = None
-        self._table_html = ""
-        self._detail_html = ""
-        self._chosen = False  # the user picked a node in the dropdown
+        self._chosen = False  # a node was picked (in the browser or with select())
         self._updating = False
-
-        self.header = widgets.HTML()
-        self.stop_button = widgets.Button(
-            description="Stop run", icon="stop", button_style="danger", tooltip="Stop this run"
-        )
-        self.resume_button = widgets.Button(
-            description="Resume failed",
-            icon="redo",
-            button_style="warning",
-            tooltip="Re-run the failed, timed-out and stopped nodes in a new run",
-        )
-        self.refresh_button = widgets.Button(icon="refresh", tooltip="Refresh now")
-        self.refresh_button.layout.width = "36px"
-        self.note = widgets.HTML()
-        self.graph = GraphPanel()  # click a job or crawler to see its details
-        self.table = widgets.Output(layout=widgets.Layout(overflow="auto", max_height="360px"))
-        self.node_select = widgets.Dropdown(description="Details", options=[("", "")])
-        self.node_select.layout.width = "min(480px, 100%)"
-        self.detail = widgets.Output()
-
-        self.stop_button.on_click(lambda _: self._act(self._do_stop))
-        self.resume_button.on_click(lambda _: self._act(self._do_resume))
-        self.refresh_button.on_click(lambda _: self._act(self.refresh))
-        self.node_select.observe(self._on_select, names="value")
-        self.graph.observe(self._on_click, names="selected")
-
-        bar = widgets.HBox(
-            [self.stop_button, self.resume_button, self.refresh_button, self.note],
-            layout=widgets.Layout(align_items="center"),
-        )
-        super().__init__(
-            [self.header, bar, self.graph, self.table, self.node_select, self.detail], **kwargs
-        )
-        self.add_class("gnb-run-view")
+        self._note = ""
+        self.observe(self._on_selected, names="selected")
+        self.observe(self._on_run_id, names="run_id")
+        self.on_msg(self._on_message)
         self.refresh()
         if auto_refresh and self.active:
             self.start()
@@ -129,17 +104,12 @@ class RunView(widgets.VBox):
         return self.last.get("Status") in WORKFLOW_RUN_ACTIVE
 
     @property
-    def svg(self) -> str:
-        """The graph as currently shown."""
-        return self.graph.svg
-
-    @property
     def table_html(self) -> str:
-        return self._table_html
+        return str(self.state.get("table", ""))
 
     @property
     def detail_html(self) -> str:
-        return self._detail_html
+        return str(self.detail.get("html", ""))
 
     def categories(self) -> dict[str, str]:
         """``{node name: colour category}`` as currently shown."""
@@ -157,84 +127,68 @@ class RunView(widgets.VBox):
     def _show(self, run: dict[str, Any]) -> None:
         self.last = run
         self.states = states = node_states(run)
-        self.header.value = run_header_html(run)
-        self._show_graph(run, states)
-        table = run_table_html(run)
-        if table != self._table_html:
-            self._table_html = table
-            self.table.outputs = (_html_output(table),)
-        self._show_nodes(states)
-        active = self.active
-        self.stop_button.disabled = run.get("Status") != "RUNNING"
-        self.resume_button.disabled = active or not any(
-            s.category in _RESUMABLE for s in states.values() if s.type != "TRIGGER"
-        )
-        if active:
+        if self.active:
             note = f"refreshing every {self.interval:g} s" if self.auto_refresh else "active"
         else:
             note = "run ended"
-        self.note.value = f'<span style="color:#6b7280;font-size:12px">{esc(note)}</span>'
+        state = view_state(
+            run, home=str(self.run.client.home), states=states, note=self._note or note
+        )
+        svg = view_svg(run, states, self.rankdir)
+        with self.hold_sync():
+            if svg != self.svg:
+                self.svg = svg
+            if self.run_id != self.run.run_id:
+                self._updating = True
+                try:
+                    self.run_id = self.run.run_id
+                finally:
+                    self._updating = False
+            if not self._chosen or self.selected not in states:
+                self._updating = True
+                try:
+                    self.selected = state["default_selected"]
+                finally:
+                    self._updating = False
+            self._show_detail(run, states)
+            self.state = state
 
-    def _show_graph(self, run: dict[str, Any], states: Mapping[str, NodeState]) -> None:
-        try:
-            if self._template is None or self._template_key != run.get("WorkflowRunId"):
-                self._template = template_for(run, self.rankdir)
-                self._template_key = run.get("WorkflowRunId")
-            svg = self._template.render(slots(run, states))
-        except GraphvizNotFound:
-            svg = _missing_dot_html(graph_text(run.get("Graph") or {}, run.get("Name", "")))
-        if svg != self.graph.svg:
-            self.graph.svg = svg
+    def _show_detail(self, run: dict[str, Any], states: dict[str, NodeState]) -> None:
+        detail = view_detail(run, self.selected, states)
+        if detail != self.detail:
+            self.detail = detail
 
-    def _show_nodes(self, states: Mapping[str, NodeState]) -> None:
-        nodes = [s for s in states.values() if s.type != "TRIGGER"]
-        options = [
-            (f"{_MARK.get(s.category, '·')} {s.name} — {(s.state or s.category).lower()}", s.uid)
-            for s in nodes
-        ]
-        current = self.node_select.value
-        if not self._chosen or current not in states:
-            failed = [s.uid for s in nodes if s.category in ("failed", "timeout")]
-            current = failed[0] if failed else (nodes[0].uid if nodes else "")
-        clickable = [s.uid for s in nodes]
-        self._updating = True
-        try:
-            if list(self.node_select.options) != options:
-                self.node_select.options = options or [("", "")]
-            if current in states and self.node_select.value != current:
-                self.node_select.value = current
-            if self.graph.clickable != clickable:
-                self.graph.clickable = clickable
-            if self.graph.selected != (self.node_select.value or ""):
-                self.graph.selected = self.node_select.value or ""
-        finally:
-            self._updating = False
-        self._show_detail()
+    def select(self, uid_or_name: str) -> None:
+        """Show the details of a job or crawler (its UniqueId or name)."""
+        by_name = {s.name: s.uid for s in self.states.values() if s.type != "TRIGGER"}
+        self.selected = by_name.get(uid_or_name, uid_or_name)
 
-    def _on_select(self, change: dict[str, Any]) -> None:
+    def _on_selected(self, change: dict[str, Any]) -> None:
         if self._updating:
             return
-        self._chosen = True
         with self._lock:
-            self._updating = True
-            try:
-                self.graph.selected = self.node_select.value or ""
-            finally:
-                self._updating = False
-            self._show_detail()
+            state = self.states.get(change["new"])
+            if state is None or state.type == "TRIGGER":  # not clickable: keep the last choice
+                self._updating = True
+                try:
+                    self.selected = change["old"]
+                finally:
+                    self._updating = False
+                return
+            self._chosen = True
+            if self.last:
+                self._show_detail(self.last, self.states)
 
-    def _on_click(self, change: dict[str, Any]) -> None:
-        """A node of the graph was clicked: show its details (as choosing it in the dropdown)."""
-        if self._updating or change["new"] not in {uid for _, uid in self.node_select.options}:
+    def _on_run_id(self, change: dict[str, Any]) -> None:
+        """The browser resumed the run through the server: follow the new run."""
+        if self._updating or not change["new"] or change["new"] == self.run.run_id:
             return
-        self.node_select.value = change["new"]  # → _on_select
+        from glue_nb.run import Run
 
-    def _show_detail(self) -> None:
-        state = self.states.get(self.node_select.value or "")
-        html = node_detail_html(state) if state is not None else ""
-        if html != self._detail_html:
-            self._detail_html = html
-            self.detail.outputs = (_html_output(html),) if html else ()
+        with self._lock:
+            self.run = Run(self.run.client, self.run.workflow, change["new"])
+            self._chosen = False
+        self._after_switch()
 
     # -- the timer --------------------------------------------------------------------------------
     def start(self) -> None:
@@ -261,26 +215,25 @@ class RunView(widgets.VBox):
     def close(self) -> None:
         """Close the widget and release its timer."""
         self._stop.set()
-        for child in (
-            self.header,
-            self.stop_button,
-            self.resume_button,
-            self.refresh_button,
-            self.note,
-            self.graph,
-            self.table,
-            self.node_select,
-            self.detail,
-        ):
-            child.close()
         super().close()
 
-    # -- buttons ----------------------------------------------------------------------------------
+    # -- actions (the view's buttons when no server extension answers) ---------------------------
+    def stop(self) -> None:
+        """Stop the run (what the Stop button does)."""
+        self._act(self._do_stop)
+
+    def resume(self) -> None:
+        """Resume the run's failed, timed-out and stopped nodes in a new run, and show that."""
+        self._act(self._do_resume)
+
     def _act(self, action: Any) -> None:
+        self._note = ""
         try:
             action()
         except Exception as exc:  # show it in the view, not in a log nobody reads
-            self.note.value = f'<span style="color:#b91c1c;font-size:12px">{esc(exc)}</span>'
+            self._note = f"error: {exc}"
+            if self.last:
+                self._show(self.last)
 
     def _do_stop(self) -> None:
         self.run.stop()
@@ -293,21 +246,49 @@ class RunView(widgets.VBox):
         with self._lock:
             self.run = new
             self._chosen = False
+        self._after_switch()
+
+    def _after_switch(self) -> None:
+        self._stop.set()
+        self._thread = None
         self.refresh()
         if self.auto_refresh and self.active:
             self.start()
 
+    def _on_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        if not isinstance(content, dict):
+            return
+        action = content.get("action")
+        if action == "stop":
+            self.stop()
+        elif action == "resume":
+            self.resume()
+        elif action == "refresh":
+            self._act(self.refresh)
+        elif action == "notebook":
+            self._send_notebook(str(content.get("link", "")))
+
+    def _send_notebook(self, link: str) -> None:
+        """Render an executed notebook for the browser (where no server extension answers)."""
+        from glue_nb.views.notebook_html import render_notebook
+
+        try:
+            location = notebook_location(link)
+            html = render_notebook(location)
+        except Exception as exc:
+            self.send({"kind": "notebook", "link": link, "error": str(exc)})
+            return
+        self.send({"kind": "notebook", "link": link, "html": html})
+
     # -- display ----------------------------------------------------------------------------------
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        """The widget, plus the run's static view for places where widgets do not run."""
-        bundle = super()._repr_mimebundle_(**kwargs) or {}
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]
+        """The widget, plus the run's static view for places where widgets do not run (a plain
+        dict, which IPython accepts and the run's own display merges)."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        data = dict((bundle[0] if isinstance(bundle, tuple) else bundle) or {})
         if self.last:
-            bundle["text/html"] = run_html(self.last)
-        return bundle
-
-
-def _html_output(html: str) -> dict[str, Any]:
-    return {"output_type": "display_data", "data": {"text/html": html}, "metadata": {}}
+            data["text/html"] = run_html(self.last)
+        return data
 
 
 def _refresh_loop(ref: weakref.ref[RunView], stop: threading.Event, interval: float) -> None:
@@ -320,11 +301,11 @@ def _refresh_loop(ref: weakref.ref[RunView], stop: threading.Event, interval: fl
         try:
             view.refresh()
             failures = 0
+            if view._note.startswith("refresh failed"):
+                view._note = ""
         except Exception as exc:  # the store is busy, a file vanished, ...: retry a few times
             failures += 1
-            view.note.value = (
-                f'<span style="color:#b91c1c;font-size:12px">refresh failed: {esc(exc)}</span>'
-            )
+            view._note = f"refresh failed: {exc}"
             if failures >= 10:
                 return
         if not view.active:
