@@ -27,7 +27,8 @@ class Run:
     """One workflow run of a glue-nb home."""
 
     def __init__(self, client: GlueClient, workflow: str, run_id: str) -> None:
-        self.client, self.workflow, self.run_id = client, workflow, run_id
+        # glue-nb's own API: runs with each job run's notebook, error detail, fired triggers
+        self.client, self.workflow, self.run_id = client.nb, workflow, run_id
 
     @classmethod
     def get(cls, workflow: str, run_id: str | None = None, home: Any = None) -> Run:

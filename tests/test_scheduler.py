@@ -96,7 +96,7 @@ def c(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> GlueClient:
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}  # fmt: skip
     nbformat.write(nb, str(tmp_path / "tiny.ipynb"))
-    client = glue_nb.client(tmp_path / "home")
+    client = glue_nb.client(tmp_path / "home").nb
     command = {"Name": "notebook", "ScriptLocation": str(tmp_path / "tiny.ipynb")}
     client.create_job(Name="job", Command=command)
     return client

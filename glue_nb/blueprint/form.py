@@ -191,7 +191,7 @@ class BlueprintForm:
 
         w = _widgets()
         self.blueprint = blueprint
-        self.client = client or glue_nb.client()
+        self.client = (client or glue_nb.client()).nb  # glue-nb's API: RoleArn optional
         self.spec = self.client.blueprints.parameter_spec(blueprint)
         self.fields = {name: _Field(p, self._changed) for name, p in self.spec.items()}
         self.problems: dict[str, list[str]] = {}

@@ -31,6 +31,7 @@ MIGRATIONS: list[list[str]] = [
     ["schema_owners.sql"],
     ["schema_activation.sql"],
     ["schema_fires.sql"],
+    ["schema_endpoint.sql"],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 DB_FILE = "glue_nb.sqlite"
