@@ -242,8 +242,7 @@ def crawler_body(
             body["DatabaseName"] = check_name("Database", database)
         except InvalidInputException as exc:
             raise _fail(f"{where}: DatabaseName: {exc.message}")
-    elif "S3Targets" in body["Targets"]:
-        raise _fail(f"{where}: DatabaseName is required to crawl S3Targets (the tables go there)")
+    # DatabaseName is optional in Glue's CreateCrawler; a crawl of S3Targets without one fails
     if request.get("Description") is not None:
         body["Description"] = _text(f"{where}: Description", request["Description"], 2048)
     classifiers = request.get("Classifiers")

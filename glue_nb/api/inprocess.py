@@ -243,7 +243,8 @@ def make_client(
         # In-process: nothing to sign, nothing to retry (an answer is final), no network.
         base = Config(signature_version=botocore.UNSIGNED, retries={"total_max_attempts": 1})
         config = base if config is None else base.merge(config)
-        endpoint_url = endpoint_url or f"https://glue.{region}.amazonaws.com"
+        # not an AWS host: nothing (moto, proxies) mistakes these requests for AWS ones
+        endpoint_url = endpoint_url or "https://glue-nb.invalid"
     else:
         if credentials is None:
             found = sess.get_credentials()

@@ -87,10 +87,36 @@ def layout_requests(result: Any, name_suffix: str = "") -> dict[str, Any]:
         )
     return {
         "Workflow": dict(requests["Workflow"]),
-        "Jobs": [dict(j) for j in requests["Jobs"]],
+        "Jobs": [_string_arguments(dict(j), _JOB_ARGUMENTS) for j in requests["Jobs"]],
         "Crawlers": [dict(c) for c in requests["Crawlers"]],
-        "Triggers": [dict(t) for t in requests["Triggers"]],
+        "Triggers": [_trigger_arguments(dict(t)) for t in requests["Triggers"]],
     }
+
+
+_JOB_ARGUMENTS = ("DefaultArguments", "NonOverridableArguments")
+
+
+def _string_arguments(item: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """Argument values as Glue's blueprint service passes them: booleans and numbers from a
+    layout (the compaction sample's ``--enable_size_control``) become their JSON text
+    (``"true"``, ``"128"``)."""
+    for key in keys:
+        args = item.get(key)
+        if isinstance(args, Mapping):
+            item[key] = {
+                k: v if isinstance(v, str) else json.dumps(v) for k, v in args.items()
+                if v is not None
+            }  # fmt: skip
+    return item
+
+
+def _trigger_arguments(trigger: dict[str, Any]) -> dict[str, Any]:
+    if isinstance(trigger.get("Actions"), list):
+        trigger["Actions"] = [
+            _string_arguments(dict(a), ("Arguments",)) if isinstance(a, Mapping) else a
+            for a in trigger["Actions"]
+        ]
+    return trigger
 
 
 class BlueprintService:
@@ -312,8 +338,14 @@ class BlueprintService:
     def _generate(
         self, package: Package, blueprint: str, run_id: str, values: dict
     ) -> dict[str, Any]:
+        settings = getattr(getattr(self.client, "service", None), "settings", None)
         system = {
             **SYSTEM_PARAMS,
+            **(
+                {"region": settings.region, "accountId": settings.account_id}
+                if settings is not None
+                else {}
+            ),
             "glue_client": self.client,
             "home": str(self.home),
             "blueprint_name": blueprint,
