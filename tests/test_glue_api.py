@@ -137,8 +137,12 @@ def test_every_answer_has_glues_exact_output_shape(
     glue.get_database(Name="lake")
     glue.get_databases()
     glue.update_database(Name="lake", DatabaseInput={"Name": "lake", "Description": "d"})
-    table = {"Name": "t", "StorageDescriptor": {"Columns": [{"Name": "id", "Type": "int"}],
-             "Location": str(data)}, "PartitionKeys": [{"Name": "period", "Type": "string"}]}  # fmt: skip
+    columns = [{"Name": "id", "Type": "int"}]
+    table = {
+        "Name": "t",
+        "StorageDescriptor": {"Columns": columns, "Location": str(data)},
+        "PartitionKeys": [{"Name": "period", "Type": "string"}],
+    }
     glue.create_table(DatabaseName="lake", TableInput=table)
     glue.update_table(DatabaseName="lake", TableInput={**table, "Description": "v2"})
     glue.get_table(DatabaseName="lake", Name="t")
@@ -483,8 +487,10 @@ def test_list_crawls_filters_and_run_resources(glue: Any, tmp_path: Path) -> Non
     crawls = glue.list_crawls(CrawlerName="c")["Crawls"]
     assert len(crawls) == 2 and all(c["State"] == "COMPLETED" for c in crawls)
     newest = crawls[0]
-    by_id = glue.list_crawls(CrawlerName="c", Filters=[
-        {"FieldName": "CRAWL_ID", "FilterOperator": "EQ", "FieldValue": newest["CrawlId"]}])  # fmt: skip
+    by_id = glue.list_crawls(
+        CrawlerName="c",
+        Filters=[{"FieldName": "CRAWL_ID", "FilterOperator": "EQ", "FieldValue": newest["CrawlId"]}],
+    )
     assert [c["CrawlId"] for c in by_id["Crawls"]] == [newest["CrawlId"]]
     since = str(newest["StartTime"].timestamp())
     later = glue.list_crawls(CrawlerName="c", Filters=[
