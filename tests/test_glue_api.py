@@ -489,7 +489,9 @@ def test_list_crawls_filters_and_run_resources(glue: Any, tmp_path: Path) -> Non
     newest = crawls[0]
     by_id = glue.list_crawls(
         CrawlerName="c",
-        Filters=[{"FieldName": "CRAWL_ID", "FilterOperator": "EQ", "FieldValue": newest["CrawlId"]}],
+        Filters=[
+            {"FieldName": "CRAWL_ID", "FilterOperator": "EQ", "FieldValue": newest["CrawlId"]}
+        ],
     )
     assert [c["CrawlId"] for c in by_id["Crawls"]] == [newest["CrawlId"]]
     since = str(newest["StartTime"].timestamp())
