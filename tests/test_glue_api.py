@@ -523,3 +523,52 @@ def test_executor_objects_only_in_process(glue: Any) -> None:
     assert job_run["JobRunState"] == "FAILED" and job_run["ErrorMessage"] == "FAILED on purpose"
     with pytest.raises(glue.exceptions.InvalidInputException, match="unknown executor"):
         glue.nb.start_job_run(JobName="j", Executor="nowhere")
+
+
+def _comparable(value: Any) -> Any:
+    import datetime as dt
+
+    if isinstance(value, dict):
+        return {k: _comparable(v) for k, v in value.items() if k != "ResponseMetadata"}
+    if isinstance(value, list):
+        return [_comparable(v) for v in value]
+    if isinstance(value, dt.datetime):
+        return round(value.timestamp(), 3)
+    return value
+
+
+def test_in_process_answers_equal_the_json_round_trip(
+    glue: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In-process successes skip the JSON round trip; with GLUE_NB_IN_PROCESS_WIRE=1 they make
+    it (encode, botocore's parser): both give the same answers, for Glue's API and glue-nb's."""
+    data = csv_folder(tmp_path / "d")
+    glue.create_job(Name="a", Role=ROLE, Command=NB_COMMAND, Tags={"k": "v"}, Timeout=7)
+    glue.create_crawler(Name="c", Role=ROLE, DatabaseName="db",
+                        Targets={"S3Targets": [{"Path": str(data)}]})  # fmt: skip
+    glue.create_workflow(Name="w")
+    glue.create_trigger(Name="s", WorkflowName="w", Type="ON_DEMAND", Actions=[{"JobName": "a"}])
+    glue.create_trigger(Name="t", WorkflowName="w", Type="CONDITIONAL", StartOnCreation=True,
+                        Predicate={"Conditions": [{"LogicalOperator": "EQUALS", "JobName": "a",
+                                                   "State": "SUCCEEDED"}]},
+                        Actions=[{"CrawlerName": "c"}])  # fmt: skip
+    run_id = glue.nb.start_workflow_run(Name="w", Executor=QuickExecutor())["RunId"]
+    wait_for(lambda: glue.get_workflow_run(Name="w", RunId=run_id)["Run"]["Status"]
+             == "COMPLETED", 60)  # fmt: skip
+
+    def calls(c: Any) -> list[Any]:
+        return [
+            c.get_workflow_run(Name="w", RunId=run_id, IncludeGraph=True),
+            c.get_workflow(Name="w", IncludeGraph=True),
+            c.get_job_runs(JobName="a"),
+            c.get_crawler(Name="c"),
+            c.get_tables(DatabaseName="db"),
+            c.list_crawls(CrawlerName="c"),
+            c.get_job(JobName="a"),
+        ]
+
+    direct = [_comparable(x) for x in calls(glue) + calls(glue.nb)]
+    monkeypatch.setenv("GLUE_NB_IN_PROCESS_WIRE", "1")
+    wired = [_comparable(x) for x in calls(glue) + calls(glue.nb)]
+    assert direct == wired
+    assert direct[0]["Run"]["Graph"]["Nodes"] and direct[4]["TableList"]

@@ -30,7 +30,15 @@ from glue_nb.exceptions import (
     ValidationException,
 )
 
-__all__ = ["CONTENT_TYPE", "EXECUTOR_OBJECT", "dispatch", "encode", "error_answer"]
+__all__ = [
+    "CONTENT_TYPE",
+    "EXECUTOR_OBJECT",
+    "answer",
+    "dispatch",
+    "encode",
+    "error_answer",
+    "without_nulls",
+]
 
 log = logging.getLogger("glue_nb.api")
 
@@ -206,6 +214,24 @@ def dispatch(
     ``check``: validate the input against its shape first (for requests that no botocore
     validated). ``executor``: the object an in-process ``Executor`` parameter stands for.
     """
+    status, headers, value = answer(service, target, body, check=check, executor=executor)
+    if isinstance(value, bytes):
+        return status, headers, value
+    data = encode(value)
+    headers["Content-Length"] = str(len(data))
+    return status, headers, data
+
+
+def answer(
+    service: Service,
+    target: str | bytes | None,
+    body: bytes | str | None,
+    *,
+    check: bool = False,
+    executor: Any = None,
+) -> tuple[int, dict[str, str], Any]:
+    """Like :func:`dispatch`, but a success is answered with the output itself (Python values:
+    ``datetime``, ``bytes``), not yet encoded; an error with its encoded body."""
     request_id = str(uuid.uuid4())
     if isinstance(target, bytes):
         target = target.decode("latin-1")
@@ -230,8 +256,7 @@ def dispatch(
         if executor is not None and params.get("Executor") == EXECUTOR_OBJECT:
             params["Executor"] = executor
         out = op.handler(service, params)
-        data = encode(out)
-        return 200, _headers(request_id, len(data)), data
+        return 200, _headers(request_id, 0), out
     except GlueNbError as exc:
         return error_answer(exc, request_id)
     except UnicodeDecodeError as exc:
@@ -246,3 +271,13 @@ def dispatch(
             ),
             request_id,
         )
+
+
+def without_nulls(value: Any) -> Any:
+    """``value`` with the null members of every structure left out (as botocore's parser
+    leaves them out)."""
+    if isinstance(value, dict):
+        return {k: without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [without_nulls(v) for v in value]
+    return value
