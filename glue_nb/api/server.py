@@ -108,6 +108,10 @@ class Server:
         # the one service of this home in this process (blueprint layouts' clients use it too)
         self.service: Service = local_service(home, settings)
         self.service.settings = settings
+        # open the store and the engine now (not racing on the first requests), and mark the
+        # runs and crawls of a server that was killed on this home as stopped at once
+        self.service.engine.reap_orphans()
+        self.service.crawlers.reap_orphans()
         self.pool = ThreadPoolExecutor(config.threads, thread_name_prefix="glue-nb-serve")
         self.port = config.port
         self._http: Any = None
