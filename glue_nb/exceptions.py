@@ -20,7 +20,15 @@ Every error glue-nb raises for bad input or an illegal operation derives from
      ├── InternalServiceException
      ├── InvalidInputException
      ├── OperationTimeoutException
-     └── ResourceNumberLimitExceededException
+     ├── ResourceNumberLimitExceededException
+     ├── NoScheduleException, SchedulerRunningException, SchedulerNotRunningException
+     ├── OperationNotSupportedException, AccessDeniedException
+     └── the protocol's: ValidationException, SerializationException,
+         UnknownOperationException, MissingAuthenticationTokenException,
+         UnrecognizedClientException, InvalidSignatureException
+
+``glue_nb.client().exceptions.<Code>`` (botocore's errors) derive both from botocore's
+``ClientError`` and from the class here of that code, so either catch style works.
 
 All of them survive pickling (they cross process boundaries, e.g. to Dask workers).
 """

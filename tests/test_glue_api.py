@@ -434,6 +434,9 @@ def test_tags(glue: Any) -> None:
     glue.tag_resource(ResourceArn=f"{arn}:table/db/t", TagsToAdd={"pii": "no"})
     assert glue.get_tags(ResourceArn=f"{arn}:table/db/t")["Tags"] == {"pii": "no"}
     assert glue.get_tags(ResourceArn=f"{arn}:database/db")["Tags"] == {"k": "v"}
+    glue.delete_database(Name="db")
+    glue.create_database(DatabaseInput={"Name": "db"})
+    assert glue.get_tags(ResourceArn=f"{arn}:database/db")["Tags"] == {}  # gone with it
     with pytest.raises(glue.exceptions.EntityNotFoundException, match="job 'ghost'"):
         glue.get_tags(ResourceArn=f"{arn}:job/ghost")
     with pytest.raises(glue.exceptions.InvalidInputException, match="not a Glue ARN"):

@@ -858,7 +858,11 @@ def _catalog_handler(name: str) -> Handler:
         with svc.store.transaction():
             out = _call(method, p, name)
             if tags:
-                svc.tags.create(svc, "database", p["DatabaseInput"]["Name"], tags)
+                svc.tags.create(svc, "database", p["DatabaseInput"]["Name"].lower(), tags)
+            if name == "DeleteDatabase":
+                svc.tags.forget("database", p["Name"].lower())
+            elif name == "DeleteTable":
+                svc.tags.forget("table", f"{p['DatabaseName']}/{p['Name']}".lower())
         return out
 
     handler.__name__ = method_name

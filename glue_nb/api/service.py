@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,7 +46,6 @@ class Settings:
     region: str = DEFAULT_REGION
     roots: Sequence[str] | None = None
     remote_urls: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class Service:
