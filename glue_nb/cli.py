@@ -635,7 +635,8 @@ def report(workflow: str, path: str, run_id: str | None, home: str | None) -> No
 @click.option(
     "--allow-urls",
     is_flag=True,
-    help="accept URLs (s3://, ...) as script, crawler and table locations",
+    help="accept any URL (http://, ...) as a script, crawler or table location; data-store "
+    "URLs (s3://, gs://, abfs://, hdfs://) are always accepted",
 )
 @click.option(
     "--insecure",

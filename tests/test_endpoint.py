@@ -398,7 +398,11 @@ def test_paths_are_confined_to_the_roots(server: Server, glue: Any, tmp_path: Pa
                             Targets={"S3Targets": [{"Path": "/etc"}]})  # fmt: skip
     with pytest.raises(glue.exceptions.AccessDeniedException, match="--allow-urls"):
         glue.create_crawler(Name="x", Role=ROLE, DatabaseName="d",
-                            Targets={"S3Targets": [{"Path": "s3://bucket/data"}]})  # fmt: skip
+                            Targets={"S3Targets": [{"Path": "http://example.com/d"}]})  # fmt: skip
+    glue.create_crawler(Name="lake", Role=ROLE, DatabaseName="d",
+                        Targets={"S3Targets": [{"Path": "s3://bucket/data"}]})  # fmt: skip
+    glue.create_job(Name="etl", Role=ROLE,  # Glue's own job types are stored, never run here
+                    Command={"Name": "glueetl", "ScriptLocation": "/anywhere/etl.py"})  # fmt: skip
     (server.root / "jobs").mkdir(exist_ok=True)
     (server.root / "jobs" / "rel.ipynb").write_text(Path(JOB_NB).read_text())
     glue.create_job(Name="rel", Role=ROLE,

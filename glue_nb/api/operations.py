@@ -251,8 +251,13 @@ def put_workflow_run_properties(svc: Service, p: Params) -> dict[str, Any]:
 
 # -- jobs ----------------------------------------------------------------------------------------
 def _job_request(svc: Service, request: Mapping[str, Any]) -> dict[str, Any]:
+    """A notebook job's ScriptLocation, confined (Glue's own commands never run here)."""
     command = request.get("Command")
-    if isinstance(command, Mapping) and isinstance(command.get("ScriptLocation"), str):
+    if (
+        isinstance(command, Mapping)
+        and isinstance(command.get("ScriptLocation"), str)
+        and command.get("Name", "notebook") == "notebook"
+    ):
         location = paths.confine(svc.settings, command["ScriptLocation"], "Command.ScriptLocation")
         return {**request, "Command": {**command, "ScriptLocation": location}}
     return dict(request)

@@ -3,8 +3,10 @@
 A server runs what requests point at (a job's notebook, a blueprint's layout) and reads what
 they name (crawler targets, table locations). With roots configured, a local path must resolve
 (symbolic links followed) to a place under one of them, and relative paths are taken from the
-first root; URLs other than local paths (``s3://...``) are accepted only when the settings allow
-them. The in-process client has no roots: paths mean what they mean to the calling process.
+first root. URLs of data stores (``s3://``, ``gs://``, ``abfs://``, ``hdfs://``, ...: what Glue
+definitions hold) are accepted; other URLs (``http://``, ...) only when the settings allow them
+(``--allow-urls``), since the server would fetch them. The in-process client has no roots: paths
+mean what they mean to the calling process.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from typing import Any
 
 from glue_nb.exceptions import AccessDeniedException, InvalidInputException
 
-__all__ = ["base_dir", "confine"]
+__all__ = ["DATA_SCHEMES", "base_dir", "confine"]
+
+DATA_SCHEMES = ("s3", "s3a", "s3n", "gs", "gcs", "abfs", "abfss", "az", "adl", "hdfs")
 
 
 def base_dir(settings: Any) -> str | None:
@@ -37,11 +41,14 @@ def confine(settings: Any, location: str, what: str) -> str:
     if not isinstance(location, str) or not location:
         raise InvalidInputException(f"{what} must be a non-empty path")
     if _is_url(location):
-        if getattr(settings, "remote_urls", False):
+        scheme = location.split("://", 1)[0].lower()
+        if scheme in DATA_SCHEMES or getattr(settings, "remote_urls", False):
             return location
         raise AccessDeniedException(
-            f"{what} {location!r}: this server accepts local paths under its roots only "
-            f"({', '.join(map(str, roots))}); start it with --allow-urls to accept URLs"
+            f"{what} {location!r}: this server accepts data-store URLs "
+            f"({', '.join(DATA_SCHEMES)}) and local paths under its roots "
+            f"({', '.join(map(str, roots))}); start it with --allow-urls to accept {scheme}:// "
+            "URLs"
         )
     path = Path(os.path.expanduser(location.removeprefix("file://")))
     if not path.is_absolute():
