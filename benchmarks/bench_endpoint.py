@@ -268,7 +268,11 @@ def chain_vs_ploomber(url: str, folder: Path, reps: int, ploomber: bool) -> list
             if rep:
                 times[label].append(time.perf_counter() - t)
         if ploomber:
-            took = bench_peers.time_process(argv, cwd, env)
+            try:
+                took = bench_peers.time_process(argv, cwd, env)
+            except RuntimeError as exc:  # a kernel of Ploomber's died: say so, time it again
+                print(f"(Ploomber run failed, run again: {str(exc).splitlines()[0]})")
+                took = bench_peers.time_process(argv, cwd, env)
             if rep:
                 times["Ploomber"].append(took)
 
