@@ -575,3 +575,37 @@ def test_in_process_answers_equal_the_json_round_trip(
     wired = [_comparable(x) for x in calls(glue) + calls(glue.nb)]
     assert direct == wired
     assert direct[0]["Run"]["Graph"]["Nodes"] and direct[4]["TableList"]
+
+
+def test_a_failure_inside_glue_nb_is_an_internal_error_without_traceback(
+    glue: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(svc: Any, p: Any) -> Any:
+        raise RuntimeError("a bug, with secrets in its traceback")
+
+    monkeypatch.setitem(operations.GLUE, "ListWorkflows", broken)
+    monkeypatch.setattr(wire, "_services", None)
+    with pytest.raises(glue.exceptions.InternalServiceException) as err:
+        glue.list_workflows()
+    message = err.value.response["Error"]["Message"]
+    assert "ListWorkflows failed inside glue-nb (request " in message
+    assert "secrets" not in message and "Traceback" not in message
+    assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+    assert "a bug, with secrets" in caplog.text  # the traceback is in the log
+
+
+def test_server_credentials_file(tmp_path: Path) -> None:
+    from glue_nb.api.auth import load_credentials
+
+    path = tmp_path / "credentials"
+    path.write_text(
+        "[alice]\naws_access_key_id = AKIDA\naws_secret_access_key = sa\n"
+        "[bob]\naws_access_key_id=AKIDB\naws_secret_access_key=sb\n"
+    )
+    assert load_credentials(path=path) == {"AKIDA": "sa", "AKIDB": "sb"}
+    assert load_credentials("K", "S", path) == {"AKIDA": "sa", "AKIDB": "sb", "K": "S"}
+    with pytest.raises(ValueError, match="both"):
+        load_credentials("K", None)
+    (tmp_path / "empty").write_text("[x]\nregion = us-east-1\n")
+    with pytest.raises(ValueError, match="no aws_access_key_id"):
+        load_credentials(path=tmp_path / "empty")
