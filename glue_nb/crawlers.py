@@ -243,6 +243,7 @@ def crawler_body(
             body["DatabaseName"] = check_name("Database", database)
         except InvalidInputException as exc:
             raise _fail(f"{where}: DatabaseName: {exc.message}")
+    # DatabaseName is optional in Glue's CreateCrawler; a crawl of S3Targets without one fails
     if request.get("Description") is not None:
         body["Description"] = _text(f"{where}: Description", request["Description"], 2048)
     classifiers = request.get("Classifiers")

@@ -86,11 +86,12 @@ RUN_TABLE_COLUMNS = [
 
 
 def _client(client: GlueClient | None) -> GlueClient:
+    """glue-nb's own API (``client.nb``: job runs with their notebooks and error detail)."""
     if client is not None:
-        return client
+        return client.nb
     from glue_nb.client import client as make_client
 
-    return make_client()
+    return make_client().nb
 
 
 def _epoch(value: datetime | date | str | float | timedelta | None) -> float | None:
@@ -223,7 +224,7 @@ def job_runs(
 def run_table(client: GlueClient, workflow: str, run_id: str) -> pd.DataFrame:
     """One row per job run (each attempt) and crawl of one workflow run, including the node
     runs a resumed run inherited from the run it resumed (their ``run_id`` is that run's)."""
-    run = client.get_workflow_run(Name=workflow, RunId=run_id, IncludeGraph=True)["Run"]
+    run = client.nb.get_workflow_run(Name=workflow, RunId=run_id, IncludeGraph=True)["Run"]
     props = run.get("WorkflowRunProperties") or {}
     cols = _empty_columns()
     for node in run["Graph"]["Nodes"]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -9,7 +10,20 @@ from typing import Any
 from glue_nb.store import loads
 from glue_nb.timeutil import to_datetime
 
-__all__ = ["job_run_dict", "node_state", "statistics", "workflow_run_dict"]
+__all__ = [
+    "glue_crawl",
+    "glue_crawler",
+    "glue_graph",
+    "glue_job",
+    "glue_job_run",
+    "glue_trigger",
+    "glue_workflow",
+    "glue_workflow_run",
+    "job_run_dict",
+    "node_state",
+    "statistics",
+    "workflow_run_dict",
+]
 
 
 def job_run_dict(row: Mapping[str, Any] | sqlite3.Row) -> dict[str, Any]:
@@ -42,6 +56,9 @@ def job_run_dict(row: Mapping[str, Any] | sqlite3.Row) -> dict[str, Any]:
     if row["workflow_run_id"]:
         out["WorkflowName"] = row["workflow_name"]
         out["WorkflowRunId"] = row["workflow_run_id"]
+    # WorkerType, MaxCapacity, ... as given (a Row's `in` looks at values, hence .keys())
+    if "glue_fields" in row.keys() and row["glue_fields"]:  # noqa: SIM118
+        out.update(loads(row["glue_fields"]))
     return {k: v for k, v in out.items() if v is not None or k in ("CompletedOn",)}
 
 
@@ -127,4 +144,156 @@ def workflow_run_dict(
         del out["CompletedOn"]
     if graph is not None:
         out["Graph"] = graph
+    return out
+
+
+# -- Glue's exact output shapes ------------------------------------------------------------------
+# What glue-nb's own API answers (above) carries more than Glue's shapes: each job run's executed
+# notebook, log and error detail, which triggers fired, each crawl's id and summary, fractional
+# minutes. The functions below leave exactly Glue's members, each with Glue's type.
+
+JOB_RUN_KEYS = (
+    "Id", "Attempt", "PreviousRunId", "TriggerName", "JobName", "JobMode", "JobRunQueuingEnabled",
+    "StartedOn", "LastModifiedOn", "CompletedOn", "JobRunState", "Arguments", "ErrorMessage",
+    "PredecessorRuns", "AllocatedCapacity", "ExecutionTime", "Timeout", "MaxCapacity",
+    "WorkerType", "NumberOfWorkers", "SecurityConfiguration", "LogGroupName",
+    "NotificationProperty", "GlueVersion", "DPUSeconds", "ExecutionClass", "MaintenanceWindow",
+    "ProfileName", "StateDetail", "ExecutionRoleSessionPolicy",
+)  # fmt: skip
+CRAWL_KEYS = ("State", "StartedOn", "CompletedOn", "ErrorMessage", "LogGroup", "LogStream")
+TRIGGER_KEYS = (
+    "Name", "WorkflowName", "Id", "Type", "State", "Description", "Schedule", "Actions",
+    "Predicate", "EventBatchingCondition",
+)  # fmt: skip
+ACTION_KEYS = (
+    "JobName", "Arguments", "Timeout", "SecurityConfiguration", "NotificationProperty",
+    "CrawlerName",
+)  # fmt: skip
+JOB_KEYS = (
+    "Name", "JobMode", "JobRunQueuingEnabled", "Description", "LogUri", "Role", "CreatedOn",
+    "LastModifiedOn", "ExecutionProperty", "Command", "DefaultArguments",
+    "NonOverridableArguments", "Connections", "MaxRetries", "AllocatedCapacity", "Timeout",
+    "MaxCapacity", "WorkerType", "NumberOfWorkers", "SecurityConfiguration",
+    "NotificationProperty", "GlueVersion", "CodeGenConfigurationNodes", "ExecutionClass",
+    "SourceControlDetails", "MaintenanceWindow", "ProfileName", "AutoUpgradeMetadata",
+)  # fmt: skip
+WORKFLOW_KEYS = (
+    "Name", "Description", "DefaultRunProperties", "CreatedOn", "LastModifiedOn", "LastRun",
+    "Graph", "MaxConcurrentRuns", "BlueprintDetails",
+)  # fmt: skip
+CRAWLER_KEYS = (
+    "Name", "Role", "Targets", "DatabaseName", "Description", "Classifiers", "RecrawlPolicy",
+    "SchemaChangePolicy", "LineageConfiguration", "State", "TablePrefix", "Schedule",
+    "CrawlElapsedTime", "CreationTime", "LastUpdated", "LastCrawl", "Version", "Configuration",
+    "CrawlerSecurityConfiguration", "LakeFormationConfiguration", "CatalogId",
+)  # fmt: skip
+TARGET_KEYS = (
+    "S3Targets", "JdbcTargets", "MongoDBTargets", "DynamoDBTargets", "CatalogTargets",
+    "DeltaTargets", "IcebergTargets", "HudiTargets",
+)  # fmt: skip
+
+
+def _minutes(value: Any) -> Any:
+    """glue-nb's minutes with fractions → Glue's whole minutes (at least 1)."""
+    if isinstance(value, float):
+        return max(1, math.ceil(value))
+    return value
+
+
+def _keep(item: Mapping[str, Any], keys: Iterable[str]) -> dict[str, Any]:
+    return {k: item[k] for k in keys if item.get(k) is not None}
+
+
+def glue_job_run(job_run: Mapping[str, Any]) -> dict[str, Any]:
+    """A JobRun with Glue's members only (Timeout in whole minutes)."""
+    out = _keep(job_run, JOB_RUN_KEYS)
+    if "Timeout" in out:
+        out["Timeout"] = _minutes(out["Timeout"])
+    return out
+
+
+def glue_crawl(crawl: Mapping[str, Any]) -> dict[str, Any]:
+    """A Crawl (a crawler's run in a workflow graph) with Glue's members only."""
+    return _keep(crawl, CRAWL_KEYS)
+
+
+def glue_trigger(trigger: Mapping[str, Any]) -> dict[str, Any]:
+    """A Trigger with Glue's members: no Tags, no empty Arguments, whole-minute Timeouts."""
+    out = _keep(trigger, TRIGGER_KEYS)
+    if "Actions" in out:
+        actions = []
+        for action in out["Actions"]:
+            item = _keep(action, ACTION_KEYS)
+            if not item.get("Arguments"):
+                item.pop("Arguments", None)
+            if "Timeout" in item:
+                item["Timeout"] = _minutes(item["Timeout"])
+            actions.append(item)
+        out["Actions"] = actions
+    return out
+
+
+def glue_graph(graph: Mapping[str, Any]) -> dict[str, Any]:
+    """A WorkflowGraph with Glue's members only."""
+    nodes = []
+    for node in graph.get("Nodes") or ():
+        item = _keep(node, ("Type", "Name", "UniqueId"))
+        if node.get("TriggerDetails") is not None:
+            trigger = node["TriggerDetails"].get("Trigger")
+            item["TriggerDetails"] = {"Trigger": glue_trigger(trigger)} if trigger else {}
+        if node.get("JobDetails") is not None:
+            runs = node["JobDetails"].get("JobRuns")
+            item["JobDetails"] = {"JobRuns": [glue_job_run(r) for r in runs]} if runs else {}
+        if node.get("CrawlerDetails") is not None:
+            crawls = node["CrawlerDetails"].get("Crawls")
+            item["CrawlerDetails"] = {"Crawls": [glue_crawl(c) for c in crawls]} if crawls else {}
+        nodes.append(item)
+    return {"Nodes": nodes, "Edges": [dict(e) for e in graph.get("Edges") or ()]}
+
+
+def glue_workflow_run(run: Mapping[str, Any]) -> dict[str, Any]:
+    """A WorkflowRun with Glue's members only."""
+    out = {k: v for k, v in run.items() if v is not None}
+    if "Graph" in out:
+        out["Graph"] = glue_graph(out["Graph"])
+    return out
+
+
+def glue_workflow(workflow: Mapping[str, Any]) -> dict[str, Any]:
+    """A Workflow with Glue's members only (no Tags)."""
+    out = _keep(workflow, WORKFLOW_KEYS)
+    if "LastRun" in out:
+        out["LastRun"] = glue_workflow_run(out["LastRun"])
+    if "Graph" in out:
+        out["Graph"] = glue_graph(out["Graph"])
+    return out
+
+
+def glue_job(job: Mapping[str, Any]) -> dict[str, Any]:
+    """A Job with Glue's members only: no Tags, no empty argument maps, whole-minute Timeout."""
+    out = _keep(job, JOB_KEYS)
+    for key in ("DefaultArguments", "NonOverridableArguments"):
+        if not out.get(key):
+            out.pop(key, None)
+    if "Timeout" in out:
+        out["Timeout"] = _minutes(out["Timeout"])
+    return out
+
+
+def glue_crawler(crawler: Mapping[str, Any]) -> dict[str, Any]:
+    """A Crawler with Glue's members: every target list (empty ones too, as Glue answers), S3
+    targets without an empty Exclusions, no Tags."""
+    out = _keep(crawler, CRAWLER_KEYS)
+    targets = dict(out.get("Targets") or {})
+    shaped: dict[str, Any] = {}
+    for key in TARGET_KEYS:
+        items = [dict(t) for t in targets.get(key) or ()]
+        if key == "S3Targets":
+            for item in items:
+                if not item.get("Exclusions"):
+                    item.pop("Exclusions", None)
+        shaped[key] = items
+    out["Targets"] = shaped
+    if isinstance(out.get("LastCrawl"), Mapping):
+        out["LastCrawl"] = {k: v for k, v in out["LastCrawl"].items() if v is not None}
     return out

@@ -28,7 +28,8 @@ class Run:
     """One workflow run of a glue-nb home."""
 
     def __init__(self, client: GlueClient, workflow: str, run_id: str) -> None:
-        self.client, self.workflow, self.run_id = client, workflow, run_id
+        # glue-nb's own API: runs with each job run's notebook, error detail, fired triggers
+        self.client, self.workflow, self.run_id = client.nb, workflow, run_id
 
     @classmethod
     def get(cls, workflow: str, run_id: str | None = None, home: Any = None) -> Run:
@@ -209,9 +210,10 @@ class Run:
         return RunView(self, **options)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        from glue_nb.views.live import RunView
         from glue_nb.views.static import run_mimebundle
 
-        return run_mimebundle(self)
+        return run_mimebundle(self, include, exclude, widget=RunView)
 
 
 def _in_kernel() -> bool:

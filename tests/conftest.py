@@ -136,7 +136,8 @@ def home(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def client(home: Path, clean_env: None) -> GlueClient:
-    return glue_nb.client(home)
+    """glue-nb's own API over the home (Glue's operations with glue-nb's details, Executor=)."""
+    return glue_nb.client(home).nb
 
 
 def job_request(name: str, notebook: str = JOB_NB, **fields: Any) -> dict[str, Any]:
@@ -194,7 +195,7 @@ def wait_run(c: GlueClient, name: str, run_id: str, timeout: float = 90.0) -> di
     """Poll until the run leaves RUNNING/STOPPING; returns the run with its graph."""
     deadline = time.monotonic() + timeout
     while True:
-        run = c.get_workflow_run(Name=name, RunId=run_id, IncludeGraph=True)["Run"]
+        run = c.nb.get_workflow_run(Name=name, RunId=run_id, IncludeGraph=True)["Run"]
         if run["Status"] not in ("RUNNING", "STOPPING"):
             return run
         if time.monotonic() > deadline:

@@ -454,7 +454,7 @@ import glue_nb
 def generate_layout(user_params, system_params):
     glue = system_params["glue_client"]
     glue.create_database(DatabaseInput={"Name": "made_by_layout"})
-    glue_nb.client().create_job(Name="side_job", Command={"Name": "glueetl", "ScriptLocation": "x"})
+    glue_nb.client().nb.create_job(Name="side_job", Command={"Name": "glueetl", "ScriptLocation": "x"})
     how = user_params["How"]
     if how == "raise":
         raise RuntimeError("layout gave up")
@@ -466,7 +466,7 @@ def generate_layout(user_params, system_params):
         wf = glue_nb.Workflow("rolled").run(a).when_all_succeeded("again").run(a)
         return wf
     return "not a workflow"
-"""
+"""  # noqa: E501
 
 
 @pytest.mark.parametrize(

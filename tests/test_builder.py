@@ -265,7 +265,7 @@ def test_one_job_reused_in_two_workflows(tmp_path: Path) -> None:
     home = tmp_path / "home"
     gn.Workflow("one", home=home).run(shared).deploy()
     gn.Workflow("two", home=home).run(other).when_all_succeeded().run(shared).deploy()
-    c = gn.client(home)
+    c = gn.client(home).nb
     assert c.list_jobs()["JobNames"] == ["other", "shared"]
     for name in ("one", "two"):
         graph = c.get_workflow(Name=name, IncludeGraph=True)["Workflow"]["Graph"]
@@ -279,7 +279,7 @@ def test_one_job_reused_in_two_workflows(tmp_path: Path) -> None:
 @pytest.mark.kernel
 def test_load_change_deploy_run_and_resume(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    c = gn.client(home)
+    c = gn.client(home).nb
     # built with the client ...
     c.create_workflow(Name="w", DefaultRunProperties={"period": "2026-10"})
     c.create_job(Name="a", Command={"Name": "notebook", "ScriptLocation": JOB_NB},

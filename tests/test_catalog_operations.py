@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ParamValidationError
 from botocore_shapes import assert_output, input_members, response_problems
 
 import glue_nb
@@ -581,11 +582,10 @@ def test_the_client_reaches_the_new_operations(tmp_path: Path) -> None:
         PartitionInput=part("2024", "01", Parameters={"k": "v"}),
     )
     client.delete_partition(DatabaseName="db", TableName="t", PartitionValues=["2024", "01"])
-    assert client.batch_delete_table(DatabaseName="db", TablesToDelete=["t"]) == {"Errors": []}
-    with pytest.raises(client.exceptions.InvalidInputException) as info:
+    deleted = client.batch_delete_table(DatabaseName="db", TablesToDelete=["t"])
+    assert deleted["Errors"] == []
+    with pytest.raises(ParamValidationError, match="Bogus"):  # botocore's own validation
         client.get_partitions(DatabaseName="db", TableName="t", Bogus=1)
-    assert "'Bogus'" in info.value.response["Error"]["Message"]
-    assert info.value.operation_name == "GetPartitions"
 
 
 def test_crawled_tables_and_partitions_have_glues_shapes(tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ DAILY = "cron(0 10 * * ? *)"
 def c(tmp_path: Path, clean_env: None, monkeypatch: pytest.MonkeyPatch) -> GlueClient:
     for var in ("GLUE_NB_SCHEDULER_CLOCK_SPEEDUP", "GLUE_NB_SCHEDULER_CLOCK_ORIGIN"):
         monkeypatch.delenv(var, raising=False)
-    client = glue_nb.client(tmp_path / "home")
+    client = glue_nb.client(tmp_path / "home").nb
     client.create_job(Name="job", Command={"Name": "notebook", "ScriptLocation": JOB_NB})
     client.create_workflow(Name="ev")
     client.create_trigger(Name="ev-start", WorkflowName="ev", Type="EVENT",

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError, ParamValidationError
 from conftest import (
     JOB_NB,
     ROOT,
@@ -49,13 +50,17 @@ def test_client_home_resolution(
 
 
 def test_keyword_arguments_only(client: GlueClient) -> None:
-    with pytest.raises(TypeError, match="keyword arguments only"):
+    """botocore's own checks, before anything is sent (or written)."""
+    before = snapshot(client.home)
+    with pytest.raises(TypeError, match="only accepts keyword arguments"):
         client.get_workflow("w")
-    with pytest.raises(InvalidInputException, match="GetWorkflow") as err:
+    with pytest.raises(ParamValidationError, match='Unknown parameter in input: "Bogus"'):
         client.get_workflow(Name="w", Bogus=1)
-    assert err.value.operation_name == "GetWorkflow"
-    with pytest.raises(AttributeError, match="no operation 'get_blueprint_thing'"):
+    with pytest.raises(ParamValidationError, match="Invalid type for parameter Name"):
+        client.create_workflow(Name=5)
+    with pytest.raises(AttributeError, match="get_blueprint_thing"):
         client.get_blueprint_thing  # noqa: B018
+    assert snapshot(client.home) == before
 
 
 # -- errors -------------------------------------------------------------------------------------
@@ -81,10 +86,20 @@ def test_errors_look_like_botocore(client: GlueClient) -> None:
         pytest.fail("no error")
 
 
-def test_client_exceptions_namespace() -> None:
-    for name, cls in ERRORS.items():
-        assert getattr(GlueClient.exceptions, name) is cls
-        assert issubclass(cls, GlueNbError) and cls.__name__ == name
+def test_client_exceptions_namespace(client: GlueClient) -> None:
+    """Every error of Glue's model, each a botocore ClientError and glue-nb's class of that
+    code, the same classes for Glue's API and glue-nb's."""
+    glue = client.glue
+    codes = {str(s.error_code) for s in glue.meta.service_model.error_shapes}
+    assert len(codes) >= 48
+    for code in codes:
+        cls = getattr(glue.exceptions, code)
+        assert glue.exceptions.from_code(code) is cls and cls.__name__ == code
+        assert issubclass(cls, ClientError) and issubclass(cls, GlueNbError)
+        if code in ERRORS:
+            assert issubclass(cls, ERRORS[code])
+    assert glue.exceptions.from_code("NoSuchCode") is ClientError
+    assert client.exceptions.EntityNotFoundException is glue.exceptions.EntityNotFoundException
 
 
 @pytest.mark.parametrize("cls", list(ERRORS.values()), ids=list(ERRORS))
@@ -148,7 +163,7 @@ def test_workflow_graph_and_batch_get(client: GlueClient) -> None:
     assert "LastRun" not in wf
     got = client.batch_get_workflows(Names=["w", "nope"])
     assert [w["Name"] for w in got["Workflows"]] == ["w"] and got["MissingWorkflows"] == ["nope"]
-    with pytest.raises(InvalidInputException, match="1-25"):
+    with pytest.raises(ParamValidationError, match="Names"):
         client.batch_get_workflows(Names=[])
     assert [t["Name"] for t in client.get_triggers(DependentJobName="b")["Triggers"]] == ["a ok"]
     assert client.get_job(JobName="a")["Job"]["Command"]["ScriptLocation"] == JOB_NB
@@ -203,8 +218,10 @@ def test_pagination_of_job_runs(client: GlueClient) -> None:
             break
     assert sorted(seen) == sorted(ids) and len(seen) == 5
     assert seen == [r["Id"] for r in client.get_job_runs(JobName="j")["JobRuns"]]  # newest first
-    with pytest.raises(InvalidInputException, match="MaxResults must be 1-200"):
+    with pytest.raises(ParamValidationError, match="MaxResults"):
         client.get_job_runs(JobName="j", MaxResults=0)
+    with pytest.raises(InvalidInputException, match="MaxResults must be 1-200"):
+        client.get_job_runs(JobName="j", MaxResults=201)
 
 
 # -- runs through the client ----------------------------------------------------------------------
@@ -221,7 +238,7 @@ def test_run_properties_put_is_an_upsert_and_defaults_stay(client: GlueClient) -
     )
     assert get() == {"period": "2026-10", "region": "us", "x": "1"}
     before = snapshot(client.home)
-    with pytest.raises(InvalidInputException, match="value of 'x'"):
+    with pytest.raises(ParamValidationError, match=r"RunProperties\.x"):
         client.put_workflow_run_properties(Name="w", RunId=run_id, RunProperties={"x": 2})
     with pytest.raises(InvalidInputException, match="at least one"):
         client.put_workflow_run_properties(Name="w", RunId=run_id, RunProperties={})
@@ -311,7 +328,7 @@ def month_close_fluent(home: Path) -> None:
 
 
 def month_close_client(home: Path) -> None:
-    c = glue_nb.client(home)
+    c = glue_nb.client(home).nb  # Role is optional in glue-nb's API
     c.create_workflow(Name="month-close", DefaultRunProperties={"period": "2026-10"})
     c.create_job(
         Name="De-duplicate",
@@ -414,8 +431,8 @@ def test_bad_input_through_the_client(client: GlueClient) -> None:
         ("CreateTrigger", "InvalidInputException", "Minutes",
          lambda: client.create_trigger(Name="t", Type="SCHEDULED", Schedule="cron(99 * * * ? *)",
                                        Actions=[{"JobName": "a"}])),
-        ("StartWorkflowRun", "InvalidInputException", "'n'",
-         lambda: client.start_workflow_run(Name="w", RunProperties={"n": 1})),
+        ("StartWorkflowRun", "InvalidInputException", "executor 'nope'",
+         lambda: client.start_workflow_run(Name="w", RunProperties={"n": ""}, Executor="nope")),
         ("GetWorkflow", "EntityNotFoundException", "'ghost'",
          lambda: client.get_workflow(Name="ghost")),
     ]  # fmt: skip

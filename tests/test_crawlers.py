@@ -124,6 +124,9 @@ def test_invalid_definitions_are_rejected_before_writing(
 def test_name_and_database_rules(svc: CrawlerService) -> None:
     with pytest.raises(InvalidInputException, match="1-255"):
         svc.create_crawler(Name="x" * 256, Targets=s3("p"), DatabaseName="db")
+    svc.create_crawler(Name="nodb", Targets=s3("p"))  # optional in Glue's CreateCrawler
+    assert "DatabaseName" not in svc.get_crawler("nodb")["Crawler"]
+    svc.delete_crawler("nodb")
     with pytest.raises(InvalidInputException, match="cannot mix"):
         svc.create_crawler(
             Name="c",

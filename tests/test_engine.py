@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ParamValidationError
 from conftest import (
     JOB_NB,
     PROPS_NB,
@@ -61,7 +62,7 @@ def wait_job_running(c: GlueClient, name: str, run_id: str, job: str) -> None:
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """One run: six jobs in parallel ending every way a notebook can end, and branches on them."""
-    c = glue_nb.client(tmp_path_factory.mktemp("outcomes") / "home")
+    c = glue_nb.client(tmp_path_factory.mktemp("outcomes") / "home").nb
     jobs = ["ok", "fail", "exit0", "exit1", "killed", "slow", "h_fail", "h_timeout", "h_any"]
     make_workflow(
         c,
@@ -814,7 +815,7 @@ def test_start_workflow_run_bad_input_writes_nothing(client: GlueClient) -> None
     make_workflow(client, "w", {"a": {}}, start=["a"])
     client.create_workflow(Name="empty")
     before = snapshot(client.home)
-    with pytest.raises(InvalidInputException, match="RunProperties: value of 'rows'"):
+    with pytest.raises(ParamValidationError, match=r"RunProperties\.rows"):  # botocore checks it
         client.start_workflow_run(Name="w", RunProperties={"rows": 12})
     with pytest.raises(EntityNotFoundException, match="workflow 'nope' not found"):
         client.start_workflow_run(Name="nope")

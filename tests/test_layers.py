@@ -180,26 +180,7 @@ def test_import_glue_nb_stays_light() -> None:
 #: Cycles that exist today in modules owned by others, each as the set of modules it runs
 #: through; a cycle found must lie within one of them. Whoever breaks one removes its entry (the
 #: test fails on an entry that matches no cycle any more); the list is emptied before landing.
-KNOWN_CYCLES: list[set[str]] = [
-    # the Glue-shaped client, blueprints, the fluent API, Run and the views (the lead, endpoint
-    # and display break it): e.g. client -> blueprint.service -> builder -> run -> client, and
-    # `import glue_nb` inside blueprint.form / blueprint.boto3, which reaches the package's lazy
-    # re-exports (glue_nb -> blueprint -> blueprint.form -> glue_nb)
-    {
-        "glue_nb",
-        "glue_nb.blueprint",
-        "glue_nb.blueprint.boto3",
-        "glue_nb.blueprint.form",
-        "glue_nb.blueprint.service",
-        "glue_nb.builder",
-        "glue_nb.client",
-        "glue_nb.history",
-        "glue_nb.run",
-        "glue_nb.views.live",
-        "glue_nb.views.live_state",
-        "glue_nb.views.static",
-    },
-]
+KNOWN_CYCLES: list[set[str]] = []  # none: keep it so
 
 MODULE_NAMES = {module_name(p): p for p in MODULES}
 

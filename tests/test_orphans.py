@@ -57,7 +57,7 @@ def python(code: str, *args: Any, **popen: Any) -> subprocess.Popen[str]:
 WATCH = """
     import json, sys, time
     import glue_nb
-    c = glue_nb.client(sys.argv[1])
+    c = glue_nb.client(sys.argv[1]).nb
     name, run_id = sys.argv[2], sys.argv[3]
     while True:
         run = c.get_workflow_run(Name=name, RunId=run_id, IncludeGraph=True)["Run"]
@@ -90,7 +90,7 @@ def test_a_second_process_follows_a_run(client: GlueClient) -> None:
 STOP = """
     import sys
     import glue_nb
-    c = glue_nb.client(sys.argv[1])
+    c = glue_nb.client(sys.argv[1]).nb
     if sys.argv[2] == "job":
         out = c.batch_stop_job_run(JobName=sys.argv[3], JobRunIds=[sys.argv[4]])
         assert out["SuccessfulSubmissions"], out
@@ -122,7 +122,7 @@ def test_another_process_stops_a_job_run_then_the_run(client: GlueClient) -> Non
 OWNER = """
     import sys, time
     import glue_nb
-    c = glue_nb.client(sys.argv[1])
+    c = glue_nb.client(sys.argv[1]).nb
     run_id = c.start_workflow_run(Name=sys.argv[2])["RunId"]
     print(run_id, flush=True)
     time.sleep(600)
@@ -210,7 +210,7 @@ def test_scripts_that_exit_normally_finish_their_runs(client: GlueClient) -> Non
 JOB_SCRIPT = """
     import sys
     import glue_nb
-    c = glue_nb.client(sys.argv[1])
+    c = glue_nb.client(sys.argv[1]).nb
     print(c.start_job_run(JobName="solo", Arguments={"--sleep": "1"})["JobRunId"])
 """
 
@@ -230,7 +230,7 @@ def test_a_script_that_exits_finishes_its_standalone_job_run(client: GlueClient)
 SOLO_OWNER = """
     import sys
     import glue_nb
-    c = glue_nb.client(sys.argv[1])
+    c = glue_nb.client(sys.argv[1]).nb
     print(c.start_job_run(JobName="solo", Arguments={"--sleep": "60"})["JobRunId"], flush=True)
     # a normal exit waits for the job run: it ends when another process stops it
 """

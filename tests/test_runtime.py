@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ParamValidationError
 
 import glue_nb
 from glue_nb import runtime
-from glue_nb.exceptions import EntityNotFoundException, InvalidInputException
+from glue_nb.exceptions import EntityNotFoundException
 from glue_nb.runtime import CONTEXT_ENV
 
 
@@ -74,7 +75,7 @@ def test_glue_pattern_inside_a_job_needs_no_store(job_context: dict[str, Any]) -
     assert runtime.get_run_properties()["rows_in"] == 1200
     assert json.loads(Path(job_context["updates_path"]).read_text()) == {"rows_in": "1200"}
     assert not Path(job_context["home"]).exists()  # the store was never opened
-    with pytest.raises(InvalidInputException, match="value of 'n'"):
+    with pytest.raises(ParamValidationError, match=r"RunProperties\.n"):  # botocore's check
         c.put_workflow_run_properties(Name="month-close", RunId="wr_1", RunProperties={"n": 1})
 
 

@@ -71,7 +71,7 @@ def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Glu
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("GLUE_NB_MIN_SCHEDULE_INTERVAL_MINUTES", "0")
     home = tmp_path / "home"
-    c = glue_nb.client(home)
+    c = glue_nb.client(home).nb
     notebook = tiny_notebook(tmp_path / "tiny.ipynb")
     c.create_job(Name="job", Command={"Name": "notebook", "ScriptLocation": str(notebook)})
     env = {k: v for k, v in os.environ.items() if not k.startswith("GLUE_NB_")}

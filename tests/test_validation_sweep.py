@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ParamValidationError
 from conftest import JOB_NB
 
 import glue_nb as gn
@@ -123,7 +124,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     with pytest.MonkeyPatch.context() as mp:
         for var in ("GLUE_NB_JOB_CONTEXT", "GLUE_NB_HOME", "GLUE_NB_OUTPUT_ROOT"):
             mp.delenv(var, raising=False)
-        c = gn.client(root / "home")
+        c = gn.client(root / "home").nb  # glue-nb's API: Glue's operations, Role optional
         data = root / "data"
         (data / "sales").mkdir(parents=True)
         (data / "sales" / "a.csv").write_text("id,amount\n1,2.5\n")
@@ -358,11 +359,11 @@ def ops() -> list[Op]:
            read_back=job_of),
         Op(
             "update_job",
-            lambda w: {"JobName": "upd-job", "JobUpdate": {
-                k: v for k, v in job_request(w).items() if k != "Name"}},
+            lambda w: {"JobName": "upd-job", "JobUpdate": {  # Glue's JobUpdate: no Tags
+                k: v for k, v in job_request(w).items() if k not in ("Name", "Tags")}},
             lambda w, r: w.client.update_job(**r),
             [("JobName",), ("JobUpdate",),
-             *[("JobUpdate", *p) for p in JOB_FIELDS if p != ("Name",)]],
+             *[("JobUpdate", *p) for p in JOB_FIELDS if p[0] not in ("Name", "Tags")]],
             nf,
             lambda w, r: w.client.get_job(JobName=r["JobName"]),
         ),
@@ -454,9 +455,11 @@ def ops() -> list[Op]:
         ),
         Op(
             "update_crawler",
-            lambda w: {**crawler_request(w), "Name": "upd-crawler"},
+            lambda w: {  # Glue's UpdateCrawler: no Tags
+                k: v for k, v in {**crawler_request(w), "Name": "upd-crawler"}.items()
+                if k != "Tags"},
             lambda w, r: w.client.update_crawler(**r),
-            CRAWLER_FIELDS,
+            [f for f in CRAWLER_FIELDS if f != ("Tags",)],
             nf,
             lambda w, r: w.client.get_crawler(Name=r["Name"]),
         ),
@@ -503,7 +506,7 @@ def ops() -> list[Op]:
         *[
             Op(
                 f"{name} paging",
-                lambda w, extra=extra: {"NextToken": None, "MaxResults": 2, **extra},
+                lambda w, extra=extra: {"MaxResults": 2, **extra},
                 lambda w, r, name=name: getattr(w.client, name)(**r),
                 [("NextToken",), ("MaxResults",)],
                 nf,
@@ -702,17 +705,19 @@ def attempt(w: World, op: Op, request: dict[str, Any]) -> tuple[str, str]:
     before = watch.mark()
     try:
         result = op.call(w, request)
-    except (InvalidInputException, AlreadyExistsException, *op.errors) as exc:
+    except (InvalidInputException, AlreadyExistsException, ParamValidationError,
+            *op.errors) as exc:  # fmt: skip
+        message = getattr(exc, "message", None) or str(exc)  # botocore's: no .message
         after = watch.mark()
         if after != before:
             changed = "the store" if after[0] != before[0] else "files in the home"
             return (
                 "raw",
-                f"refused ({type(exc).__name__}: {exc.message[:120]}) but {changed} changed",
+                f"refused ({type(exc).__name__}: {message[:120]}) but {changed} changed",
             )
-        if not exc.message:
+        if not message:
             return "raw", f"{type(exc).__name__} without a message"
-        return "refused", exc.message
+        return "refused", message
     except Exception as exc:
         return "raw", f"{type(exc).__name__}: {str(exc)[:200]}"
     finally:

@@ -151,7 +151,9 @@ def test_run_display_and_report(finished: gn.Run, tmp_path: Path) -> None:
     assert set(bundle) == {"text/plain", "text/html", "image/svg+xml"}
     assert "COMPLETED" in bundle["text/plain"] and "gnb-table" in bundle["text/html"]
     assert fill_of(bundle["image/svg+xml"], "handler") == CATEGORIES["succeeded"].fill
-    live = run_mimebundle(finished, live=True)
+    from glue_nb.views.live import RunView
+
+    live = run_mimebundle(finished, live=True, widget=RunView)
     assert WIDGET_MIME in live and "text/html" in live  # exported HTML keeps the static view
     path = write_run_report(finished.client, "wf", finished.run_id, tmp_path / "r" / "report.html")
     html = Path(path).read_text()

@@ -202,11 +202,11 @@ class BlueprintForm:
     """The form of one registered blueprint (see the module docstring)."""
 
     def __init__(self, blueprint: str, client: GlueClient | None = None) -> None:
-        import glue_nb
+        from glue_nb.client import client as glue_client
 
         w = _widgets()
         self.blueprint = blueprint
-        self.client = client or glue_nb.client()
+        self.client = (client or glue_client()).nb  # glue-nb's API: RoleArn optional
         self.spec = self.client.blueprints.parameter_spec(blueprint)
         self.fields = {name: _Field(p, self._changed) for name, p in self.spec.items()}
         self.problems: dict[str, list[str]] = {}
@@ -242,9 +242,9 @@ class BlueprintForm:
         client: GlueClient | None = None,
     ) -> BlueprintForm:
         """The form of a registered blueprint, or of a package (registered or updated first)."""
-        import glue_nb
+        from glue_nb.client import client as glue_client
 
-        c = client or glue_nb.client(home)
+        c = client or glue_client(home)
         text = os.fspath(blueprint)
         is_path = os.sep in text or text.endswith(".zip") or Path(text).exists()
         if not is_path:

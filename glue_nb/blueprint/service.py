@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from glue_nb.blueprint import boto3 as _boto3
+from glue_nb.blueprint.context import current_client
 from glue_nb.blueprint.package import (
     IMPORT_LOCK,
     Package,
@@ -74,10 +74,9 @@ def layout_requests(result: Any, name_suffix: str = "") -> dict[str, Any]:
     ``_<name_suffix>``) or such a dict.
     """
     from glue_nb.blueprint.workflow import Workflow as GlueWorkflow
-    from glue_nb.builder import Workflow as FluentWorkflow
 
-    if isinstance(result, FluentWorkflow):
-        requests = result.to_glue()
+    if callable(getattr(result, "to_glue", None)) and not isinstance(result, GlueWorkflow):
+        requests = result.to_glue()  # a fluent glue_nb.Workflow
     elif isinstance(result, GlueWorkflow):
         requests = result.to_json(name_suffix)
     elif isinstance(result, Mapping) and isinstance(result.get("Workflow"), Mapping):
@@ -90,21 +89,45 @@ def layout_requests(result: Any, name_suffix: str = "") -> dict[str, Any]:
         )
     return {
         "Workflow": dict(requests["Workflow"]),
-        "Jobs": [dict(j) for j in requests["Jobs"]],
+        "Jobs": [_string_arguments(dict(j), _JOB_ARGUMENTS) for j in requests["Jobs"]],
         "Crawlers": [dict(c) for c in requests["Crawlers"]],
-        "Triggers": [dict(t) for t in requests["Triggers"]],
+        "Triggers": [_trigger_arguments(dict(t)) for t in requests["Triggers"]],
     }
+
+
+_JOB_ARGUMENTS = ("DefaultArguments", "NonOverridableArguments")
+
+
+def _string_arguments(item: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """Argument values as Glue's blueprint service passes them: booleans and numbers from a
+    layout (the compaction sample's ``--enable_size_control``) become their JSON text
+    (``"true"``, ``"128"``)."""
+    for key in keys:
+        args = item.get(key)
+        if isinstance(args, Mapping):
+            item[key] = {
+                k: v if isinstance(v, str) else json.dumps(v) for k, v in args.items()
+                if v is not None
+            }  # fmt: skip
+    return item
+
+
+def _trigger_arguments(trigger: dict[str, Any]) -> dict[str, Any]:
+    if isinstance(trigger.get("Actions"), list):
+        trigger["Actions"] = [
+            _string_arguments(dict(a), ("Arguments",)) if isinstance(a, Mapping) else a
+            for a in trigger["Actions"]
+        ]
+    return trigger
 
 
 class BlueprintService:
     """Glue's blueprint operations over the store of one glue-nb client."""
 
     def __init__(self, client: GlueClient) -> None:
-        from glue_nb.client import client as cached_client
-
-        # Layouts that call glue_nb.client() get the cached client of this home; using its store
-        # makes their writes join the run's transaction (same connection).
-        self.client = cached_client(client.home)
+        # ``client``: the cached Glue client of the home (what glue_nb.client() gives layouts);
+        # using its store makes the layout's writes join the run's transaction
+        self.client = client
         self.store = self.client.store
         self.home = Path(self.client.home)
         self.cache_dir = self.home / "blueprints" / "packages"
@@ -303,8 +326,14 @@ class BlueprintService:
     def _generate(
         self, package: Package, blueprint: str, run_id: str, values: dict
     ) -> dict[str, Any]:
+        settings = getattr(getattr(self.client, "service", None), "settings", None)
         system = {
             **SYSTEM_PARAMS,
+            **(
+                {"region": settings.region, "accountId": settings.account_id}
+                if settings is not None
+                else {}
+            ),
             "glue_client": self.client,
             "home": str(self.home),
             "blueprint_name": blueprint,
@@ -321,7 +350,7 @@ class BlueprintService:
     @contextmanager
     def _layout_environment(self) -> Any:
         """``glue_nb.client()`` and ``boto3.client("glue")`` mean this run's client meanwhile."""
-        token = _boto3._current.set(self.client)
+        token = current_client.set(self.client)
         saved = os.environ.get("GLUE_NB_HOME")
         os.environ["GLUE_NB_HOME"] = str(self.home)
         try:
@@ -331,7 +360,7 @@ class BlueprintService:
                 os.environ.pop("GLUE_NB_HOME", None)
             else:
                 os.environ["GLUE_NB_HOME"] = saved
-            _boto3._current.reset(token)
+            current_client.reset(token)
 
     def _check_new(self, requests: dict) -> None:
         """The workflow is new; its jobs and crawlers belong to no other workflow."""

@@ -56,11 +56,36 @@ class CrawlerDefinitions:
                 (dumps(dict(body)), now(), body["Name"]),
             )
 
+    def set_body(self, name: str, body: Mapping[str, Any]) -> None:
+        """A definition changed in place (its Version stays)."""
+        with self.store.transaction() as conn:
+            conn.execute("UPDATE crawlers SET body=? WHERE name=?", (dumps(dict(body)), name))
+
     def delete(self, name: str) -> None:
-        """Delete a crawler and its incremental state (its crawl history stays)."""
+        """Delete a crawler, its incremental state and its schedule state (its crawl history
+        stays)."""
         with self.store.transaction() as conn:
             conn.execute("DELETE FROM crawlers WHERE name=?", (name,))
             conn.execute("DELETE FROM crawler_folders WHERE crawler_name=?", (name,))
+            conn.execute("DELETE FROM crawler_schedules WHERE name=?", (name,))
+
+    def schedule_state(self, name: str) -> str:
+        """Glue's Crawler.Schedule.State: SCHEDULED unless StopCrawlerSchedule said otherwise."""
+        with self.store.read() as conn:
+            row = conn.execute(
+                "SELECT state FROM crawler_schedules WHERE name=?", (name,)
+            ).fetchone()
+        return str(row["state"]) if row else "SCHEDULED"
+
+    def set_schedule_state(self, name: str, state: str) -> None:
+        with self.store.transaction() as conn:
+            if state == "SCHEDULED":
+                conn.execute("DELETE FROM crawler_schedules WHERE name=?", (name,))
+            else:
+                conn.execute(
+                    "INSERT OR REPLACE INTO crawler_schedules(name, state) VALUES (?, ?)",
+                    (name, state),
+                )
 
     def started_on(self, crawl_id: str) -> float | None:
         with self.store.read() as conn:

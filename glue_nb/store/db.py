@@ -59,6 +59,7 @@ MIGRATIONS: list[list[Migration]] = [
     ["schema_activation.sql"],
     ["schema_fires.sql"],
     ["schema_ledger.sql", migrate_legacy_owners],
+    ["schema_endpoint.sql"],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

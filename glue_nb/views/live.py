@@ -183,10 +183,8 @@ class RunView(anywidget.AnyWidget):
         """The browser resumed the run through the server: follow the new run."""
         if self._updating or not change["new"] or change["new"] == self.run.run_id:
             return
-        from glue_nb.run import Run
-
-        with self._lock:
-            self.run = Run(self.run.client, self.run.workflow, change["new"])
+        with self._lock:  # a handle of the same kind on the new run
+            self.run = type(self.run)(self.run.client, self.run.workflow, change["new"])
             self._chosen = False
         self._after_switch()
 

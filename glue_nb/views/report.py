@@ -38,7 +38,7 @@ def run_report_html(
     client: GlueClient, workflow: str, run_id: str, *, base: str | os.PathLike[str] | None = None
 ) -> str:
     """The report as an HTML document; links are relative to ``base`` (default: cwd)."""
-    run = client.get_workflow_run(Name=workflow, RunId=run_id, IncludeGraph=True)["Run"]
+    run = client.nb.get_workflow_run(Name=workflow, RunId=run_id, IncludeGraph=True)["Run"]
     states = node_states(run)
     try:
         graph = run_svg(run)

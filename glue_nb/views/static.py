@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -252,9 +252,7 @@ def draw(obj: Any, *, client: GlueClient | None = None, **options: Any) -> Graph
     WorkflowRun with its graph, or a bare ``{"Nodes", "Edges"}``. ``options``: ``rankdir``
     (``LR``, ``TB``, ``auto``), ``legend``, ``compact`` (conditional triggers as small markers;
     default True)."""
-    from glue_nb.builder import Workflow
-
-    if isinstance(obj, Workflow):
+    if callable(getattr(obj, "to_glue", None)):  # a fluent glue_nb.Workflow
         return workflow_view(obj, **options)
     if isinstance(obj, str):
         if client is None:
@@ -403,11 +401,17 @@ def _in_kernel() -> bool:
 
 
 def run_mimebundle(
-    run: Run, include: Any = None, exclude: Any = None, *, live: bool | None = None
+    run: Run,
+    include: Any = None,
+    exclude: Any = None,
+    *,
+    live: bool | None = None,
+    widget: Callable[[Run], Any] | None = None,
 ) -> dict[str, Any]:
     """What ``Run._repr_mimebundle_`` shows: SVG of the run's state, the HTML table and errors;
-    for an active run inside a kernel also the live widget (shown where widgets run; exported
-    notebooks fall back to the static parts). ``live`` forces the widget in or out."""
+    for an active run inside a kernel also the live widget ``widget(run)`` (shown where widgets
+    run; exported notebooks fall back to the static parts). ``live`` forces the widget in or
+    out."""
     described = run.describe()
     later = [r.describe(graph=False) for r in run.resumed_by]
     bundle: dict[str, Any] = {
@@ -420,12 +424,10 @@ def run_mimebundle(
         pass
     if live is None:
         live = described.get("Status") in ("RUNNING", "STOPPING") and _in_kernel()
-    if live:
+    if live and widget is not None:
         try:
-            from glue_nb.views.live import RunView
-
-            widget = RunView(run)
-            bundle.update({k: v for k, v in widget._repr_mimebundle_().items() if k == WIDGET_MIME})
+            bundle.update({k: v for k, v in widget(run)._repr_mimebundle_().items()
+                           if k == WIDGET_MIME})  # fmt: skip
         except ImportError:  # ipywidgets missing: the static parts are enough
             pass
     return _filter(bundle, include, exclude)

@@ -1,0 +1,260 @@
+"""The two service models the clients and the server speak: Glue's, and glue-nb's own.
+
+``glue`` is botocore's own Glue model, unchanged. ``gluenb`` (``X-Amz-Target: GlueNb.<Op>``) is
+glue-nb's API beside it, derived here at run time from Glue's model rather than written out: the
+same operations (those glue-nb implements) whose answers also carry what only glue-nb knows
+(each job run's executed notebook, logs and error detail, which triggers fired, each crawl's id
+and summary), the same inputs with ``Executor`` where runs start, Timeout as minutes with
+fractions, Role optional; plus operations of its own (events for EVENT triggers). botocore reads
+it through :class:`Loader`, so glue-nb's API gets botocore's validation, errors and paginators.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from collections.abc import Iterable
+from typing import Any
+
+from botocore.exceptions import DataNotFoundError, UnknownServiceError
+from botocore.loaders import Loader as _BotocoreLoader
+
+__all__ = ["GLUE", "GLUE_NB", "Loader", "glue_model", "nb_model", "nb_paginators"]
+
+GLUE = "glue"
+GLUE_NB = "gluenb"
+NB_API_VERSION = "2026-12-01"
+NB_TARGET_PREFIX = "GlueNb"
+
+_STRING = {"type": "string"}
+_DOCUMENT = {"type": "structure", "members": {}, "document": True}
+
+#: Members only glue-nb's answers carry, per Glue shape.
+NB_MEMBERS: dict[str, dict[str, str]] = {
+    "JobRun": {
+        "OutputLocation": "NbString",
+        "LogLocation": "NbString",
+        "ErrorDetail": "NbDocument",
+        "WorkflowName": "NbString",
+        "WorkflowRunId": "NbString",
+    },
+    "TriggerNodeDetails": {"Fired": "NbBoolean"},
+    "Crawl": {
+        "CrawlId": "NbString",
+        "CrawlerName": "NbString",
+        "TriggerName": "NbString",
+        "Summary": "NbDocument",
+    },
+    "StartWorkflowRunRequest": {"Executor": "NbString"},
+    "ResumeWorkflowRunRequest": {"Executor": "NbString"},
+    "StartJobRunRequest": {"Executor": "NbString"},
+    # the Jupyter kernel a notebook job runs on (default: the notebook's kernelspec)
+    "JobCommand": {"KernelName": "NbString"},
+}
+
+#: glue-nb's own operations: (input members, required, output members, paginated result key).
+NB_OPERATIONS: dict[str, dict[str, Any]] = {
+    "NotifyEvent": {
+        "input": {
+            "WorkflowName": "NbString",
+            "Detail": "NbDocument",
+            "EventId": "NbString",
+            "Source": "NbString",
+            "DetailType": "NbString",
+        },
+        "required": ["WorkflowName"],
+        "output": {"EventId": "NbString", "Duplicate": "NbBoolean"},
+        "doc": "Post one event to a workflow whose start trigger has Type EVENT.",
+    },
+    "GetWorkflowEvents": {
+        "input": {
+            "WorkflowName": "NbString",
+            "Pending": "NbBoolean",
+            "NextToken": "NbString",
+            "MaxResults": "NbInteger",
+        },
+        "required": ["WorkflowName"],
+        "output": {"Events": "NbEventList", "NextToken": "NbString"},
+        "doc": "A workflow's events, oldest first, with the run each went to.",
+        "paginate": "Events",
+    },
+}
+
+_NB_SHAPES: dict[str, dict[str, Any]] = {
+    "NbString": _STRING,
+    "NbBoolean": {"type": "boolean"},
+    "NbInteger": {"type": "integer"},
+    "NbTimestamp": {"type": "timestamp"},
+    "NbDocument": _DOCUMENT,
+    "NbEvent": {
+        "type": "structure",
+        "members": {
+            "EventId": {"shape": "NbString"},
+            "WorkflowName": {"shape": "NbString"},
+            "Source": {"shape": "NbString"},
+            "DetailType": {"shape": "NbString"},
+            "Detail": {"shape": "NbDocument"},
+            "ReceivedOn": {"shape": "NbTimestamp"},
+            "RunId": {"shape": "NbString"},
+        },
+    },
+    "NbEventList": {"type": "list", "member": {"shape": "NbEvent"}},
+    # Timeouts are minutes with fractions in glue-nb (Glue: whole minutes, at least 1)
+    "Timeout": {"type": "double"},
+}
+
+
+class Loader(_BotocoreLoader):
+    """botocore's loader, which also knows glue-nb's own service model."""
+
+    def __init__(self, operations: Iterable[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._nb_operations = tuple(operations)
+
+    def load_service_model(
+        self, service_name: str, type_name: str, api_version: str | None = None
+    ) -> Any:
+        if service_name != GLUE_NB:
+            return super().load_service_model(service_name, type_name, api_version)
+        if type_name == "service-2":
+            return nb_model(self._nb_operations)
+        if type_name == "paginators-1":
+            return nb_paginators(self._nb_operations)
+        if type_name == "endpoint-rule-set-1":  # botocore then routes by endpoint_url alone
+            raise UnknownServiceError(service_name=GLUE_NB, known_service_names=GLUE_NB)
+        raise DataNotFoundError(data_path=f"{GLUE_NB}/{type_name}")
+
+    def list_available_services(self, type_name: str) -> list[str]:
+        services = list(super().list_available_services(type_name))
+        if type_name in ("service-2", "paginators-1"):
+            services.append(GLUE_NB)
+        return services
+
+    def determine_latest_version(self, service_name: str, type_name: str) -> str:
+        if service_name == GLUE_NB:
+            return NB_API_VERSION
+        return str(super().determine_latest_version(service_name, type_name))
+
+
+@functools.lru_cache(maxsize=1)
+@functools.lru_cache(maxsize=1)
+def glue_service_model() -> Any:
+    """botocore's ``ServiceModel`` of Glue (built once per process)."""
+    from botocore.model import ServiceModel
+
+    return ServiceModel(glue_model(), service_name=GLUE)
+
+
+def glue_model() -> dict[str, Any]:
+    """botocore's Glue service model (the dict)."""
+    return dict(_BotocoreLoader().load_service_model(GLUE, "service-2"))
+
+
+@functools.lru_cache(maxsize=1)
+def glue_paginators() -> dict[str, Any]:
+    return dict(_BotocoreLoader().load_service_model(GLUE, "paginators-1"))
+
+
+def _reachable(shapes: dict[str, Any], roots: Iterable[str]) -> set[str]:
+    seen: set[str] = set()
+    todo = [r for r in roots if r]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        shape = shapes[name]
+        refs = [m["shape"] for m in shape.get("members", {}).values()]
+        for key in ("member", "key", "value"):
+            if key in shape:
+                refs.append(shape[key]["shape"])
+        todo.extend(r for r in refs if r not in seen)
+    return seen
+
+
+@functools.lru_cache(maxsize=4)
+def nb_model(operations: tuple[str, ...]) -> dict[str, Any]:
+    """glue-nb's service model: Glue's ``operations`` with glue-nb's details, and its own."""
+    glue = glue_model()
+    gshapes = glue["shapes"]
+    ops: dict[str, Any] = {}
+    roots: list[str] = []
+    for name in operations:
+        op = glue["operations"].get(name)
+        if op is None:
+            continue
+        op = copy.deepcopy(op)
+        op.pop("documentation", None)
+        op.pop("endpoint", None)
+        op.pop("staticContextParams", None)
+        op.pop("contextParams", None)
+        ops[name] = op
+        roots += [op.get("input", {}).get("shape"), op.get("output", {}).get("shape")]
+        roots += [e["shape"] for e in op.get("errors", [])]
+    shapes: dict[str, Any] = {}
+    for name in _reachable(gshapes, roots):
+        shape = copy.deepcopy(gshapes[name])
+        shape.pop("documentation", None)
+        for member in shape.get("members", {}).values():
+            member.pop("documentation", None)
+        if "required" in shape and shape["type"] == "structure":
+            shape["required"] = [r for r in shape["required"] if r not in ("Role", "RoleArn")]
+        shapes[name] = shape
+    for name, extra in NB_MEMBERS.items():
+        if name in shapes:
+            for member, target in extra.items():
+                shapes[name]["members"][member] = {"shape": target}
+    for name, spec in NB_OPERATIONS.items():
+        shapes[f"{name}Request"] = {
+            "type": "structure",
+            "required": list(spec["required"]),
+            "members": {k: {"shape": v} for k, v in spec["input"].items()},
+        }
+        shapes[f"{name}Response"] = {
+            "type": "structure",
+            "members": {k: {"shape": v} for k, v in spec["output"].items()},
+        }
+        ops[name] = {
+            "name": name,
+            "http": {"method": "POST", "requestUri": "/"},
+            "input": {"shape": f"{name}Request"},
+            "output": {"shape": f"{name}Response"},
+            "errors": [{"shape": "EntityNotFoundException"}, {"shape": "InvalidInputException"}],
+            "documentation": spec["doc"],
+        }
+    for error in ("EntityNotFoundException", "InvalidInputException"):
+        shapes.setdefault(error, copy.deepcopy(gshapes[error]))
+        roots.append(error)
+    shapes.update(copy.deepcopy(_NB_SHAPES))
+    if "Timeout" not in _reachable(gshapes, roots):
+        shapes.pop("Timeout")
+    metadata = {
+        "apiVersion": NB_API_VERSION,
+        "endpointPrefix": "glue",
+        "jsonVersion": "1.1",
+        "protocol": "json",
+        "protocols": ["json"],
+        "serviceFullName": "glue-nb",
+        "serviceId": "GlueNb",
+        "signatureVersion": "v4",
+        "signingName": "glue",
+        "targetPrefix": NB_TARGET_PREFIX,
+        "uid": f"gluenb-{NB_API_VERSION}",
+    }
+    return {"version": "2.0", "metadata": metadata, "operations": ops, "shapes": shapes}
+
+
+@functools.lru_cache(maxsize=4)
+def nb_paginators(operations: tuple[str, ...]) -> dict[str, Any]:
+    """Glue's paginators for the Glue operations of glue-nb's model, and its own."""
+    glue = glue_paginators()["pagination"]
+    out = {name: copy.deepcopy(glue[name]) for name in operations if name in glue}
+    for name, spec in NB_OPERATIONS.items():
+        if spec.get("paginate"):
+            out[name] = {
+                "input_token": "NextToken",
+                "output_token": "NextToken",
+                "limit_key": "MaxResults",
+                "result_key": spec["paginate"],
+            }
+    return {"pagination": out}
