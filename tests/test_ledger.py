@@ -531,3 +531,23 @@ def test_a_stop_asked_by_another_process_acts_within_a_poll_period(client: GlueC
     acted = time.time() - (time.perf_counter() - timed.stopped_at["a"])
     assert acted - asked < supervisor_module.STOP_POLL_EVERY + 0.5, acted - asked
     assert wait_run(client, "w", run_id)["Status"] == "STOPPED"
+
+
+def test_io_records_of_a_run_and_of_a_resource(client: GlueClient) -> None:
+    from glue_nb.store.io import IoRecord, IoRecords
+
+    io = IoRecords(client.store)
+    io.record("job", "jr_a", [IoRecord("read", "file", "/d/in_1.csv", size=3, digest="sha256:1"),
+                              IoRecord("write", "partition", "db.t/k=1", version="2")])  # fmt: skip
+    io.record("crawl", "cr_b", [IoRecord("write", "partition", "db.t/k=2")])
+    io.record("job", "jr_c", [IoRecord("read", "partition", "db.t/k=1")])
+    assert [r.resource for r in io.of_run("jr_a")] == ["/d/in_1.csv", "db.t/k=1"]
+    under = io.touching("db.t/", prefix=True)
+    assert {(r["run_key"], r["direction"]) for r in under} == {
+        ("jr_a", "write"), ("cr_b", "write"), ("jr_c", "read"),
+    }  # fmt: skip
+    assert [r["run_key"] for r in io.touching("db.t/k=1", "read")] == ["jr_c"]
+    assert io.touching("/d/in_", prefix=True)[0]["run_key"] == "jr_a"
+    assert io.touching("/d/in%", prefix=True) == []  # LIKE's wildcards are plain characters
+    with pytest.raises(ValueError):
+        IoRecord("peek", "file", "/x")

@@ -60,6 +60,7 @@ MIGRATIONS: list[list[Migration]] = [
     ["schema_fires.sql"],
     ["schema_ledger.sql", migrate_legacy_owners],
     ["schema_endpoint.sql"],
+    ["schema_io.sql"],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
