@@ -41,10 +41,11 @@ class _Raw:
 class ClientMixin:
     """What glue-nb adds to its botocore clients (Glue's and glue-nb's own).
 
-    ``service`` is the local :class:`~glue_nb.api.service.Service` (``None`` for a client of a
-    server); ``home``, ``store``, ``definitions``, ``engine``, ``runs``, ``catalog``,
-    ``crawlers``, ``blueprints`` are its parts. ``nb`` is glue-nb's own API beside Glue's
-    (the same endpoint and credentials); ``glue`` is Glue's.
+    ``service`` is the local :class:`~glue_nb.api.service.Service` (a client of a server has
+    none); ``store``, ``definitions``, ``engine``, ``runs``, ``catalog``, ``crawlers``,
+    ``blueprints`` are its parts, for code inside glue-nb that runs next to the store (the
+    handlers, the scheduler). ``home`` and ``location`` say where the runs live. ``nb`` is
+    glue-nb's own API beside Glue's (the same endpoint and credentials); ``glue`` is Glue's.
     """
 
     _glue_nb_service: Service | None = None
@@ -66,8 +67,21 @@ class ClientMixin:
 
     @property
     def home(self) -> Any:
+        """The local home's folder (``None`` for a client of a server)."""
         svc = self._glue_nb_service
         return None if svc is None else svc.home
+
+    @property
+    def location(self) -> str:
+        """Where this client's runs live: the local home's folder, or the server's URL (what
+        the Jupyter extension and the live view name a home by)."""
+        svc = self._glue_nb_service
+        return str(svc.home) if svc is not None else str(self.meta.endpoint_url)
+
+    @property
+    def is_remote(self) -> bool:
+        """Whether a ``glue-nb serve`` answers this client (over HTTP)."""
+        return self._glue_nb_service is None
 
     @property
     def store(self) -> Any:
@@ -264,7 +278,15 @@ def make_client(
     client._exceptions = _exceptions(client.meta.service_model)
     if service is not None:
         _answer_in_process(client, service)
+    elif service_name == "gluenb":
+        client.meta.events.register("provide-client-params.gluenb", _default_executor)
     return client
+
+
+def _default_executor(params: dict[str, Any], **_: Any) -> None:
+    """``Executor=None`` means the default executor (the server's), as in-process."""
+    if "Executor" in params and params["Executor"] is None:
+        del params["Executor"]
 
 
 #: ``GLUE_NB_IN_PROCESS_WIRE=1``: in-process answers make the JSON round trip too (see below).

@@ -78,7 +78,70 @@ NB_OPERATIONS: dict[str, dict[str, Any]] = {
         "doc": "A workflow's events, oldest first, with the run each went to.",
         "paginate": "Events",
     },
+    "ApplyWorkflow": {
+        "input": {
+            "Workflow": "CreateWorkflowRequest",
+            "Jobs": "NbCreateJobRequestList",
+            "Triggers": "NbCreateTriggerRequestList",
+            "Crawlers": "NbCreateCrawlerRequestList",
+            "Start": "NbBoolean",
+            "RunProperties": "WorkflowRunProperties",
+            "Executor": "NbString",
+        },
+        "required": ["Workflow"],
+        "output": {"Name": "NbString", "RunId": "NbString"},
+        "doc": "Create or replace a workflow with its jobs, crawlers and triggers atomically; "
+        "with Start, then start a run of it.",
+        "errors": ["AlreadyExistsException", "ConcurrentRunsExceededException"],
+    },
+    "GetWorkflowDefinition": {
+        "input": {"Name": "NbString"},
+        "required": ["Name"],
+        "output": {
+            "Workflow": "Workflow",
+            "Jobs": "JobList",
+            "Triggers": "TriggerList",
+            "Crawlers": "CrawlerList",
+        },
+        "doc": "A stored workflow with its triggers and the jobs and crawlers they name.",
+    },
+    "GetJobRunHistory": {
+        "input": {
+            "WorkflowName": "NbString",
+            "RunId": "NbString",
+            "JobNames": "NbStringList",
+            "Since": "NbTimestamp",
+            "Until": "NbTimestamp",
+            "IncludeCrawls": "NbBoolean",
+            "NextToken": "NbString",
+            "MaxResults": "NbInteger",
+        },
+        "required": [],
+        "output": {
+            "JobRuns": "NbDocument",
+            "Crawls": "NbDocument",
+            "RunProperties": "NbDocument",
+            "NextToken": "NbString",
+        },
+        "doc": "Job runs and crawls as columns, a page at a time.",
+    },
+    "GetSchedulerStatus": {
+        "input": {},
+        "required": [],
+        "output": {"Lease": "NbSchedulerLease"},
+        "doc": "Who holds the home's scheduler lease.",
+    },
+    "GetNotebook": {
+        "input": {"Location": "NbString"},
+        "required": ["Location"],
+        "output": {"Location": "NbString", "Content": "NbString"},
+        "doc": "An executed notebook under the home's output folder, as JSON text.",
+        "errors": ["AccessDeniedException", "OperationNotSupportedException"],
+    },
 }
+
+#: Errors every operation of glue-nb's own may answer.
+_NB_ERRORS = ("EntityNotFoundException", "InvalidInputException")
 
 _NB_SHAPES: dict[str, dict[str, Any]] = {
     "NbString": _STRING,
@@ -99,6 +162,20 @@ _NB_SHAPES: dict[str, dict[str, Any]] = {
         },
     },
     "NbEventList": {"type": "list", "member": {"shape": "NbEvent"}},
+    "NbStringList": {"type": "list", "member": {"shape": "NbString"}},
+    "NbCreateJobRequestList": {"type": "list", "member": {"shape": "CreateJobRequest"}},
+    "NbCreateTriggerRequestList": {"type": "list", "member": {"shape": "CreateTriggerRequest"}},
+    "NbCreateCrawlerRequestList": {"type": "list", "member": {"shape": "CreateCrawlerRequest"}},
+    "NbSchedulerLease": {
+        "type": "structure",
+        "members": {
+            "Host": {"shape": "NbString"},
+            "Pid": {"shape": "NbInteger"},
+            "AcquiredOn": {"shape": "NbTimestamp"},
+            "Expires": {"shape": "NbTimestamp"},
+            "Active": {"shape": "NbBoolean"},
+        },
+    },
     # Timeouts are minutes with fractions in glue-nb (Glue: whole minutes, at least 1)
     "Timeout": {"type": "double"},
 }
@@ -172,6 +249,16 @@ def _reachable(shapes: dict[str, Any], roots: Iterable[str]) -> set[str]:
     return seen
 
 
+def _glue_refs(name: str, gshapes: dict[str, Any]) -> list[str]:
+    """The Glue shapes a shape of glue-nb's model names (itself when it is one of Glue's)."""
+    if name in gshapes:
+        return [name]
+    shape = _NB_SHAPES.get(name, {})
+    refs = [m["shape"] for m in shape.get("members", {}).values()]
+    refs += [shape[k]["shape"] for k in ("member", "key", "value") if k in shape]
+    return [r for ref in refs if ref != name for r in _glue_refs(ref, gshapes)]
+
+
 @functools.lru_cache(maxsize=4)
 def nb_model(operations: tuple[str, ...]) -> dict[str, Any]:
     """glue-nb's service model: Glue's ``operations`` with glue-nb's details, and its own."""
@@ -191,6 +278,10 @@ def nb_model(operations: tuple[str, ...]) -> dict[str, Any]:
         ops[name] = op
         roots += [op.get("input", {}).get("shape"), op.get("output", {}).get("shape")]
         roots += [e["shape"] for e in op.get("errors", [])]
+    for spec in NB_OPERATIONS.values():
+        named = [*spec["input"].values(), *spec["output"].values(), *spec.get("errors", ())]
+        for target in named:
+            roots.extend(_glue_refs(target, gshapes))
     shapes: dict[str, Any] = {}
     for name in _reachable(gshapes, roots):
         shape = copy.deepcopy(gshapes[name])
@@ -219,7 +310,7 @@ def nb_model(operations: tuple[str, ...]) -> dict[str, Any]:
             "http": {"method": "POST", "requestUri": "/"},
             "input": {"shape": f"{name}Request"},
             "output": {"shape": f"{name}Response"},
-            "errors": [{"shape": "EntityNotFoundException"}, {"shape": "InvalidInputException"}],
+            "errors": [{"shape": e} for e in (*_NB_ERRORS, *spec.get("errors", ()))],
             "documentation": spec["doc"],
         }
     for error in ("EntityNotFoundException", "InvalidInputException"):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from glue_nb import records
@@ -22,6 +23,7 @@ from glue_nb.api import paths
 from glue_nb.api.service import Service
 from glue_nb.definitions import paginate
 from glue_nb.exceptions import (
+    AccessDeniedException,
     EntityNotFoundException,
     GlueNbError,
     InvalidInputException,
@@ -905,3 +907,147 @@ def get_workflow_events(svc: Service, p: Params) -> dict[str, Any]:
     page, token = paginate(events, p.get("NextToken"), p.get("MaxResults"), 1000,
                            "GetWorkflowEvents")  # fmt: skip
     return _page({}, "Events", page, token)
+
+
+@operation("ApplyWorkflow", nb_only=True)
+def apply_workflow(svc: Service, p: Params) -> dict[str, Any]:
+    """Create or replace a workflow with its jobs, crawlers and triggers in one transaction (the
+    fluent API's ``deploy``); with ``Start``, then start a run of it (``start``). Everything is
+    checked first (the run properties and the executor too): an error writes nothing."""
+    start = bool(p.get("Start"))
+    props = p.get("RunProperties")
+    executor = p.get("Executor")
+    if not start and (props is not None or executor is not None):
+        raise InvalidInputException("ApplyWorkflow: RunProperties and Executor need Start=true")
+    chosen = None
+    if start:
+        props = check_string_map("RunProperties", props)
+        chosen = svc.engine.executor(executor)
+    workflow = dict(p["Workflow"])
+    tagged: list[tuple[str, str, Any]] = []
+    if "Tags" in workflow:
+        tagged.append(("workflow", workflow["Name"], workflow.pop("Tags")))
+    parts: dict[str, list[dict[str, Any]]] = {}
+    for key, kind in (("Jobs", "job"), ("Triggers", "trigger"), ("Crawlers", "crawler")):
+        items = []
+        for item in p.get(key) or ():
+            item = dict(item)
+            if "Tags" in item:
+                tagged.append((kind, item["Name"], item.pop("Tags")))
+            items.append(item)
+        parts[key] = items
+    jobs = [_job_request(svc, j) for j in parts["Jobs"]]
+    crawlers = [_crawler_request(svc, c) for c in parts["Crawlers"]]
+    with svc.store.transaction():
+        graph = svc.definitions.apply(
+            workflow, jobs, parts["Triggers"], crawlers, base_dir=paths.base_dir(svc.settings)
+        )
+        for kind, name, tags in tagged:
+            svc.tags.create(svc, kind, name, tags)
+    out: dict[str, Any] = {"Name": graph.workflow}
+    if start:
+        out["RunId"] = svc.engine.start_workflow_run(graph.workflow, props, executor=chosen)
+    return out
+
+
+@operation("GetWorkflowDefinition", nb_only=True)
+def get_workflow_definition(svc: Service, p: Params) -> dict[str, Any]:
+    """A stored workflow as ApplyWorkflow takes it: the workflow, its triggers (with their
+    State), and the jobs and crawlers they start or watch (``Workflow.load``)."""
+    name = check_name("Workflow", p["Name"])
+    workflow = svc.definitions.workflow(name)
+    triggers = svc.definitions.workflow_triggers(name)
+    jobs: dict[str, Any] = {}
+    crawlers: dict[str, Any] = {}
+    for trig in triggers:
+        for ref in [*trig["Actions"], *(trig.get("Predicate") or {}).get("Conditions", [])]:
+            if ref.get("JobName") and ref["JobName"] not in jobs:
+                jobs[ref["JobName"]] = svc.definitions.job(ref["JobName"])
+            if ref.get("CrawlerName") and ref["CrawlerName"] not in crawlers:
+                crawler = svc.crawlers.get_crawler(ref["CrawlerName"])["Crawler"]
+                crawlers[ref["CrawlerName"]] = _crawler_out(svc, crawler)
+    return {
+        "Workflow": workflow,
+        "Jobs": list(jobs.values()),
+        "Triggers": triggers,
+        "Crawlers": list(crawlers.values()),
+    }
+
+
+#: GetJobRunHistory's page size: default and largest.
+HISTORY_PAGE = 20_000
+HISTORY_PAGE_MAX = 200_000
+
+
+@operation("GetJobRunHistory", nb_only=True)
+def get_job_run_history(svc: Service, p: Params) -> dict[str, Any]:
+    """Job runs (every attempt) and crawls as columns, a page at a time (``glue_nb.history``
+    reads it): filtered by workflow, workflow run, start time ``[Since, Until)`` and job or
+    crawler names; ``IncludeCrawls=false`` leaves crawls out. Pages follow the order the rows
+    were written; repeated values travel once per page (:mod:`glue_nb.api.columns`)."""
+    from glue_nb.api import columns
+    from glue_nb.store.history import read_history_page
+
+    limit = p.get("MaxResults") or HISTORY_PAGE
+    if not 1 <= limit <= HISTORY_PAGE_MAX:
+        raise InvalidInputException(
+            f"GetJobRunHistory: MaxResults must be 1-{HISTORY_PAGE_MAX} rows, got {limit}"
+        )
+    since, until = (_epoch(p.get("Since")), _epoch(p.get("Until")))
+    filters = {
+        "workflow": p.get("WorkflowName"), "run_id": p.get("RunId"), "since": since,
+        "until": until, "names": p.get("JobNames"), "crawls": p.get("IncludeCrawls", True),
+    }  # fmt: skip
+    after_job, after_crawl = columns.read_token(p.get("NextToken"), filters)
+    page = read_history_page(
+        svc.store, **filters, after_job_run=after_job, after_crawl=after_crawl, limit=limit
+    )
+    out: dict[str, Any] = {
+        "JobRuns": columns.encode(page.job_runs, columns.JOB_RUN_FIELDS),
+        "Crawls": columns.encode(page.crawls, columns.CRAWL_FIELDS),
+        "RunProperties": columns.Document(page.properties),
+    }
+    if page.next_job_run is not None or page.next_crawl is not None:
+        out["NextToken"] = columns.token(page.next_job_run, page.next_crawl, filters)
+    return out
+
+
+def _epoch(value: Any) -> float | None:
+    return None if value is None else float(value.timestamp())
+
+
+@operation("GetSchedulerStatus", nb_only=True)
+def get_scheduler_status(svc: Service, p: Params) -> dict[str, Any]:
+    """Who holds the home's scheduler lease (``Lease`` absent: no scheduler ever ran)."""
+    from glue_nb.scheduler import status
+
+    lease = status(svc.store)["Lease"]
+    return {} if lease is None else {"Lease": lease}
+
+
+@operation("GetNotebook", nb_only=True)
+def get_notebook(svc: Service, p: Params) -> dict[str, Any]:
+    """An executed notebook (a job run's ``OutputLocation``) as JSON text, for a client that
+    does not share the server's files. Only notebooks under the home's output folder are
+    served."""
+    from glue_nb.engine.jobs import output_root
+    from glue_nb.model import is_url
+
+    location = p["Location"]
+    root = output_root(svc.home)
+    if is_url(root) or is_url(location):
+        raise OperationNotSupportedException(
+            f"GetNotebook: {location!r} is a URL; read it where it is stored"
+        )
+    path = Path(location).resolve()
+    base = Path(root).resolve()
+    if path.suffix != ".ipynb" or base not in path.parents:
+        raise AccessDeniedException(
+            f"GetNotebook: {location!r} is not an executed notebook under this home's output "
+            f"folder {root}"
+        )
+    try:
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
+        raise EntityNotFoundException(f"GetNotebook: no notebook at {location!r}") from None
+    return {"Location": str(path), "Content": text}

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from glue_nb.api import models, operations
+from glue_nb.api.columns import Document
 from glue_nb.api.service import Service
 from glue_nb.exceptions import (
     GlueNbError,
@@ -277,7 +278,10 @@ def answer(
 
 def without_nulls(value: Any) -> Any:
     """``value`` with the null members of every structure left out (as botocore's parser
-    leaves them out)."""
+    leaves them out); documents (:class:`~glue_nb.api.columns.Document`) are left as they are,
+    as botocore's parser leaves them."""
+    if isinstance(value, Document):
+        return value
     if isinstance(value, dict):
         return {k: without_nulls(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):

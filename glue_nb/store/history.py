@@ -10,7 +10,14 @@ from typing import Any
 
 from glue_nb.store.db import Store
 
-__all__ = ["CRAWL_COLUMNS", "JOB_RUN_COLUMNS", "HistoryRows", "read_history"]
+__all__ = [
+    "CRAWL_COLUMNS",
+    "JOB_RUN_COLUMNS",
+    "HistoryPage",
+    "HistoryRows",
+    "read_history",
+    "read_history_page",
+]
 
 JOB_RUN_COLUMNS = (
     "workflow_name", "workflow_run_id", "job_name", "attempt", "state", "started_on",
@@ -87,4 +94,94 @@ def read_history(
             out.properties = {
                 r[0]: json.loads(r[1]) for r in cur.execute(sql, args) if r[0] in run_ids
             }
+    return out
+
+
+@dataclass
+class HistoryPage(HistoryRows):
+    """One page of :func:`read_history_page`: its rows and where the next page starts
+    (``next_job_run``/``next_crawl``: the last rowid read from each table; ``None`` when that
+    table has nothing more)."""
+
+    next_job_run: int | None = None
+    next_crawl: int | None = None
+
+
+def read_history_page(
+    store: Store,
+    *,
+    workflow: str | None = None,
+    run_id: str | None = None,
+    since: float | None = None,
+    until: float | None = None,
+    names: Sequence[str] | None = None,
+    crawls: bool = True,
+    after_job_run: int | None = 0,
+    after_crawl: int | None = 0,
+    limit: int = 10_000,
+) -> HistoryPage:
+    """Like :func:`read_history`, one page of at most ``limit`` rows at a time, in the order
+    the rows were written: job runs after rowid ``after_job_run`` first, then (once job runs
+    are exhausted) crawls after rowid ``after_crawl``. ``None`` for a table: nothing more to
+    read from it. Each page is a few index seeks, however deep into the history it is."""
+    where: list[str] = []
+    params: list[Any] = []
+    for column, value, op in (
+        ("workflow_name", workflow, "="),
+        ("workflow_run_id", run_id, "="),
+        ("started_on", since, ">="),
+        ("started_on", until, "<"),
+    ):
+        if value is not None:
+            where.append(f"{column} {op} ?")
+            params.append(value)
+
+    def query(
+        table: str, columns: Sequence[str], name_column: str, after: int, count: int
+    ) -> tuple[str, list[Any]]:
+        clauses, args = ["rowid > ?", *where], [after, *params]
+        if names is not None:
+            clauses.append(f"{name_column} IN ({','.join('?' * len(names))})")
+            args.extend(names)
+        sql = (
+            f"SELECT {', '.join(columns)}, rowid FROM {table} WHERE {' AND '.join(clauses)} "
+            f"ORDER BY rowid LIMIT {int(count) + 1}"
+        )
+        return sql, args
+
+    out = HistoryPage()
+    left = limit
+    with store.read() as conn:
+        cur = conn.cursor()
+        cur.row_factory = None
+        if after_job_run is not None:
+            rows = cur.execute(
+                *query("job_runs", JOB_RUN_COLUMNS, "job_name", after_job_run, left)
+            ).fetchall()
+            if len(rows) > left:
+                rows = rows[:left]
+                out.next_job_run = rows[-1][-1]
+            out.job_runs = [r[:-1] for r in rows]
+            left -= len(rows)
+        if crawls and after_crawl is not None and out.next_job_run is None:
+            if left > 0:
+                rows = cur.execute(
+                    *query("crawls", CRAWL_COLUMNS, "crawler_name", after_crawl, left)
+                ).fetchall()
+                if len(rows) > left:
+                    rows = rows[:left]
+                    out.next_crawl = rows[-1][-1]
+                out.crawls = [r[:-1] for r in rows]
+            else:  # the page is full of job runs: crawls start on the next one
+                out.next_crawl = after_crawl
+        elif crawls and after_crawl is not None:
+            out.next_crawl = after_crawl
+        run_ids = sorted({r[1] for r in out.job_runs if r[1]} | {r[1] for r in out.crawls if r[1]})
+        for i in range(0, len(run_ids), 500):
+            chunk = run_ids[i : i + 500]
+            sql = (
+                "SELECT run_id, run_properties FROM workflow_runs "
+                f"WHERE run_id IN ({','.join('?' * len(chunk))})"
+            )
+            out.properties.update((r[0], json.loads(r[1])) for r in cur.execute(sql, chunk))
     return out
