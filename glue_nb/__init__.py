@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from glue_nb import blueprint as blueprint
     from glue_nb.builder import Action, Crawler, NotebookJob, Workflow
-    from glue_nb.client import GlueClient, client
+    from glue_nb.client import GlueClient, client, connect
     from glue_nb.exceptions import GlueNbError
     from glue_nb.run import Run
 
@@ -35,6 +35,7 @@ __all__ = [
     "__version__",
     "blueprint",
     "client",
+    "connect",
 ]
 
 
@@ -44,6 +45,8 @@ def __getattr__(name: str) -> Any:
         value = getattr(importlib.import_module("glue_nb.builder"), name)
     elif name == "GlueClient":
         value = importlib.import_module("glue_nb.client").GlueClient
+    elif name == "connect":
+        value = importlib.import_module("glue_nb.client").connect
     elif name == "GlueNbError":
         value = importlib.import_module("glue_nb.exceptions").GlueNbError
     elif name == "Run":

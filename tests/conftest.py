@@ -364,10 +364,13 @@ def gone(pid: int) -> bool:
 
 @pytest.fixture
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Tests run outside any job context and with no GLUE_NB_HOME unless they set one."""
+    """Tests run outside any job context and with no GLUE_NB_HOME (nor a server to talk to)
+    unless they set one."""
     monkeypatch.delenv("GLUE_NB_JOB_CONTEXT", raising=False)
     monkeypatch.delenv("GLUE_NB_HOME", raising=False)
     monkeypatch.delenv("GLUE_NB_OUTPUT_ROOT", raising=False)
+    monkeypatch.delenv("GLUE_NB_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL_GLUE", raising=False)
     yield
 
 

@@ -25,6 +25,7 @@ SURFACE: dict[str, list[str]] = {
         "__version__",
         "blueprint",
         "client",
+        "connect",
     ],
     # what a job notebook imports
     "glue_nb.runtime": [
