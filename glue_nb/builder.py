@@ -14,9 +14,10 @@
 
 A workflow keeps a *cursor*: the jobs and crawlers the last ``run`` started. ``when_*`` opens a
 conditional trigger watching the cursor (or the nodes given with ``after``), and the next ``run``
-adds that trigger's actions. ``deploy`` writes everything in one transaction through the same code
-as ``glue_nb.client()``, so a workflow built here can be inspected and changed with the client and
-vice versa; ``Workflow.load`` reads a stored one back.
+adds that trigger's actions. ``deploy`` writes everything in one transaction through the client
+(glue-nb's ``ApplyWorkflow``), so a workflow built here can be inspected and changed with the client
+and vice versa, in a local home or on a ``glue-nb serve``; ``Workflow.load`` reads a stored one
+back.
 """
 
 from __future__ import annotations
@@ -718,33 +719,43 @@ class Workflow:
         }
 
     def client(self) -> GlueClient:
+        """The client of this workflow's home (a folder or a ``glue-nb serve`` URL; default:
+        as ``glue_nb.client()`` chooses)."""
         from glue_nb.client import client
 
         return client(self.home)
 
     def deploy(self) -> Workflow:
-        """Write the workflow, its jobs, crawlers and triggers to the store (atomically); every
-        later run of the workflow uses them, however it is started."""
-        glue = self.to_glue()
-        self.client().definitions.apply(
-            glue["Workflow"], glue["Jobs"], glue["Triggers"], glue["Crawlers"]
-        )
+        """Write the workflow, its jobs, crawlers and triggers (atomically: glue-nb's
+        ``ApplyWorkflow``); every later run of the workflow uses them, however it is started."""
+        self.client().nb.apply_workflow(**self._apply_request())
         return self
+
+    def _apply_request(self) -> dict[str, Any]:
+        glue = self.to_glue()
+        return {
+            "Workflow": glue["Workflow"],
+            "Jobs": glue["Jobs"],
+            "Triggers": glue["Triggers"],
+            "Crawlers": glue["Crawlers"],
+        }
 
     def start(
         self, run_properties: Mapping[str, str] | None = None, *, executor: Any = None
     ) -> Run:
-        """Deploy, then start a run now; returns its :class:`~glue_nb.run.Run`.
+        """Deploy, then start a run now (one ``ApplyWorkflow`` with ``Start``); returns its
+        :class:`~glue_nb.run.Run`.
 
         The run properties and the executor are checked before anything is deployed."""
         from glue_nb.run import Run
 
         props = check_string_map(f"Workflow {self.name!r} RunProperties", run_properties)
-        c = self.client()
-        chosen = c.engine.executor(executor)
-        self.deploy()
-        run_id = c.engine.start_workflow_run(self.name, props, executor=chosen)
-        return Run(c, self.name, run_id)
+        nb = self.client().nb
+        request = {**self._apply_request(), "Start": True, "RunProperties": props}
+        if executor is not None:
+            request["Executor"] = executor
+        run_id = nb.apply_workflow(**request)["RunId"]
+        return Run(nb, self.name, run_id)
 
     def runs(self) -> Any:
         """The runs of this workflow as a DataFrame (newest first)."""
@@ -753,35 +764,34 @@ class Workflow:
         return workflow_runs(self.client(), self.name)
 
     def last_run(self) -> Run | None:
+        """The workflow's latest run (``None`` before its first)."""
         from glue_nb.run import Run
 
-        row = self.client().runs.last_run(self.name)
-        return None if row is None else Run(self.client(), self.name, row["run_id"])
+        nb = self.client().nb
+        last = nb.get_workflow(Name=self.name)["Workflow"].get("LastRun")
+        return None if last is None else Run(nb, self.name, last["WorkflowRunId"])
 
     @classmethod
     def load(cls, name: str, home: str | os.PathLike[str] | None = None) -> Workflow:
-        """Read a stored workflow (however it was made) back into the fluent form."""
+        """Read a stored workflow (however it was made) back into the fluent form, from
+        ``home`` (a folder or a ``glue-nb serve`` URL)."""
         from glue_nb.client import client
 
         check_name("Workflow", name)
-        c = client(home)
-        stored = c.definitions.workflow(name)
+        stored = client(home).nb.get_workflow_definition(Name=name)
+        workflow = stored["Workflow"]
         wf = cls(
             name,
-            description=stored.get("Description"),
-            default_run_properties=stored.get("DefaultRunProperties"),
-            max_concurrent_runs=stored.get("MaxConcurrentRuns"),
+            description=workflow.get("Description"),
+            default_run_properties=workflow.get("DefaultRunProperties"),
+            max_concurrent_runs=workflow.get("MaxConcurrentRuns"),
             home=home,
         )
-        for trig in c.definitions.workflow_triggers(name):
-            for ref in [*trig["Actions"], *(trig.get("Predicate") or {}).get("Conditions", [])]:
-                if ref.get("JobName") and ref["JobName"] not in wf.jobs:
-                    wf.jobs[ref["JobName"]] = NotebookJob.from_glue(
-                        c.definitions.job(ref["JobName"])
-                    )
-                if ref.get("CrawlerName") and ref["CrawlerName"] not in wf.crawlers:
-                    crawler = c.crawlers.get_crawler(Name=ref["CrawlerName"])["Crawler"]
-                    wf.crawlers[ref["CrawlerName"]] = Crawler.from_glue(crawler)
+        for job in stored.get("Jobs", []):
+            wf.jobs[job["Name"]] = NotebookJob.from_glue(job)
+        for crawler in stored.get("Crawlers", []):
+            wf.crawlers[crawler["Name"]] = Crawler.from_glue(crawler)
+        for trig in stored.get("Triggers", []):
             trigger = {k: v for k, v in trig.items() if k not in ("State", "WorkflowName", "Id")}
             trigger["StartOnCreation"] = trig["State"] == "ACTIVATED"
             wf.triggers[trig["Name"]] = trigger

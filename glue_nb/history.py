@@ -2,9 +2,10 @@
 
 Columns are typed: states are categoricals (every Glue state a category, so frames concatenate and
 group cleanly), times are tz-aware UTC datetimes, durations are timedeltas, names are categoricals,
-``arguments`` and ``run_properties`` hold dicts. :func:`job_runs` reads the store in one query
-(:mod:`glue_nb.store.history`; 100,000 job runs in about a second); the one-liners below
-answer the usual questions:
+``arguments`` and ``run_properties`` hold dicts. Everything is read through the client's APIs, so
+it works alike on a local home and against a ``glue-nb serve``: :func:`job_runs` through glue-nb's
+``GetJobRunHistory`` (pages of columns), the rest through Glue's run operations. The one-liners
+below answer the usual questions:
 
     df = history.job_runs(workflow="month-close")
     history.failure_rate(df)            # per job: runs, failures, failure rate
@@ -21,7 +22,6 @@ from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from glue_nb.states import CRAWL_STATES, JOB_RUN_STATES, WORKFLOW_RUN_STATES
-from glue_nb.store.history import read_history
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -156,68 +156,59 @@ def job_runs(
     job: str | Iterable[str] | None = None,
     run_id: str | None = None,
     crawls: bool = True,
+    page_size: int | None = None,
 ) -> pd.DataFrame:
-    """Every job run (each attempt) and crawl of the store, oldest first, straight from SQL.
+    """Every job run (each attempt) and crawl of the home or server, oldest first.
 
     Filter by ``workflow``, by start time (``since``/``until``: datetime, ISO string, epoch
     seconds, or a timedelta meaning that long ago), by ``job`` name(s) or ``run_id``;
     ``crawls=False`` leaves crawls out. Job runs started outside a workflow are included when
-    ``workflow`` is not given (their ``workflow`` and ``run_id`` are empty).
+    ``workflow`` is not given (their ``workflow`` and ``run_id`` are empty). The rows come in
+    pages of columns from glue-nb's ``GetJobRunHistory`` (``page_size`` rows each; the
+    server's default when ``None``), the same way from a local home and from a server.
     """
+    from glue_nb.api.columns import CRAWL_FIELDS, JOB_RUN_FIELDS, decode
 
-    store = _client(client).store
+    nb = _client(client)
     jobs = [job] if isinstance(job, str) else list(job) if job is not None else None
-    found = read_history(
-        store, workflow=workflow, run_id=run_id, since=_epoch(since), until=_epoch(until),
-        names=jobs, crawls=crawls,
-    )  # fmt: skip
-    rows, crawl_rows, properties = found.job_runs, found.crawls, found.properties
-    cols = _empty_columns()
-    if rows:
-        (
-            cols["workflow"],
-            cols["run_id"],
-            cols["node"],
-            cols["attempt"],
-            cols["state"],
-            cols["started"],
-            cols["completed"],
-            cols["trigger"],
-            cols["error"],
-            raw_args,
-            cols["output_notebook"],
-            cols["id"],
-            cols["previous_run_id"],
-            cols["node_id"],
-        ) = (list(c) for c in zip(*rows, strict=True))
-        cols["type"] = ["JOB"] * len(rows)
-        parsed: dict[str, Any] = {}
-        cols["arguments"] = [
-            parsed[a] if a in parsed else parsed.setdefault(a, json.loads(a) if a else {})
-            for a in raw_args
-        ]
-        cols["run_properties"] = [properties.get(r) for r in cols["run_id"]]
-    if crawl_rows:
-        for r in crawl_rows:
-            cols["workflow"].append(r[0])
-            cols["run_id"].append(r[1])
-            cols["node"].append(r[2])
-            cols["attempt"].append(0)
-            cols["state"].append(r[3])
-            cols["started"].append(r[4])
-            cols["completed"].append(r[5])
-            cols["trigger"].append(r[6])
-            cols["error"].append(r[7])
-            cols["arguments"].append({})
-            cols["output_notebook"].append(None)
-            cols["id"].append(r[8])
-            cols["previous_run_id"].append(None)
-            cols["node_id"].append(r[9])
-            cols["type"].append("CRAWLER")
-            cols["run_properties"].append(properties.get(r[1]))
+    request: dict[str, Any] = {"IncludeCrawls": crawls}
+    for key, value in (
+        ("WorkflowName", workflow), ("RunId", run_id), ("JobNames", jobs),
+        ("Since", _epoch(since)), ("Until", _epoch(until)), ("MaxResults", page_size),
+    ):  # fmt: skip
+        if value is not None:
+            request[key] = value
+    job_cols: dict[str, list[Any]] = {name: [] for name in JOB_RUN_FIELDS}
+    crawl_cols: dict[str, list[Any]] = {name: [] for name in CRAWL_FIELDS}
+    properties: dict[str, Any] = {}
+    while True:
+        page = nb.get_job_run_history(**request)
+        for cols, part, fields in (
+            (job_cols, page.get("JobRuns"), JOB_RUN_FIELDS),
+            (crawl_cols, page.get("Crawls"), CRAWL_FIELDS),
+        ):
+            for name, values in decode(part, fields).items():
+                cols[name].extend(values)
+        properties.update(page.get("RunProperties") or {})
+        if not page.get("NextToken"):
+            break
+        request["NextToken"] = page["NextToken"]
+    n_jobs, n_crawls = len(job_cols["id"]), len(crawl_cols["id"])
+    cols = {name: job_cols.get(name, []) + crawl_cols.get(name, []) for name in JOB_RUN_FIELDS}
+    cols["attempt"] = job_cols["attempt"] + [0] * n_crawls
+    cols["arguments"] = job_cols["arguments"] + [None] * n_crawls
+    cols["output_notebook"] = job_cols["output_notebook"] + [None] * n_crawls
+    cols["previous_run_id"] = job_cols["previous_run_id"] + [None] * n_crawls
+    cols["type"] = ["JOB"] * n_jobs + ["CRAWLER"] * n_crawls
+    parsed: dict[Any, Any] = {}
+    cols["arguments"] = [
+        parsed[a] if a in parsed else parsed.setdefault(a, json.loads(a) if a else {})
+        for a in cols["arguments"]
+    ]
+    cols["run_properties"] = [properties.get(r) for r in cols["run_id"]]
     frame = _frame(cols, COLUMNS)
     frame = frame.sort_values(["started", "attempt"], kind="stable", ignore_index=True)
-    frame.attrs["source"] = str(store.path)
+    frame.attrs["source"] = nb.location
     return _display(frame)
 
 

@@ -1,7 +1,8 @@
 """A handle on one workflow run: follow it, wait for it, stop or resume it, tabulate it.
 
-A ``Run`` holds only the store location and the ids; everything it shows is read from the store,
-so a handle made in another process (``glue_nb.Run.get(...)``) sees the same run.
+A ``Run`` holds only a client and the ids; everything it shows is asked through the client's APIs
+(Glue's and glue-nb's own), so a handle made in another process (``glue_nb.Run.get(...)``) sees
+the same run, and a handle on a run of a ``glue-nb serve`` works as one on a local home.
 """
 
 from __future__ import annotations
@@ -33,17 +34,18 @@ class Run:
 
     @classmethod
     def get(cls, workflow: str, run_id: str | None = None, home: Any = None) -> Run:
-        """A handle on ``run_id`` of ``workflow`` (its latest run when omitted)."""
+        """A handle on ``run_id`` of ``workflow`` (its latest run when omitted), in ``home``
+        (a folder or a ``glue-nb serve`` URL; default: as ``glue_nb.client()`` chooses)."""
         from glue_nb.client import client as make_client
 
-        c = make_client(home)
+        c = make_client(home).nb
         if run_id is None:
-            row = c.runs.last_run(workflow)
-            if row is None:
-                c.definitions.workflow(workflow)
+            last = c.get_workflow(Name=workflow)["Workflow"].get("LastRun")
+            if last is None:
                 raise InvalidInputException(f"workflow {workflow!r} has no runs yet")
-            run_id = row["run_id"]
-        c.get_workflow_run(Name=workflow, RunId=run_id)
+            run_id = last["WorkflowRunId"]
+        else:
+            c.get_workflow_run(Name=workflow, RunId=run_id)
         return cls(c, workflow, run_id)
 
     def __repr__(self) -> str:
@@ -167,29 +169,43 @@ class Run:
         """The newest run of this run's resume chain: the run that resumed it, the run that
         resumed that one, and so on (this run itself when nobody resumed it). After *Resume
         failed* in the view, ``run.latest()`` is the run the button started."""
-        rows = self.client.runs.runs(self.workflow)  # newest first
+        rows = self._runs()  # newest first
         below: dict[str, list[str]] = {}
-        for row in rows:
-            if row["previous_run_id"]:
-                below.setdefault(row["previous_run_id"], []).append(row["run_id"])
+        for run in rows:
+            if run.get("PreviousRunId"):
+                below.setdefault(run["PreviousRunId"], []).append(run["WorkflowRunId"])
         chain, todo = {self.run_id}, [self.run_id]
         while todo:
             for child in below.get(todo.pop(), []):
                 if child not in chain:
                     chain.add(child)
                     todo.append(child)
-        newest = next((r["run_id"] for r in rows if r["run_id"] in chain), self.run_id)
+        newest = next((r["WorkflowRunId"] for r in rows if r["WorkflowRunId"] in chain),
+                      self.run_id)  # fmt: skip
         return self if newest == self.run_id else Run(self.client, self.workflow, newest)
 
     @property
     def resumed_by(self) -> list[Run]:
         """The runs that resumed this one (usually none or one), oldest first."""
-        rows = self.client.runs.runs(self.workflow)
         return [
-            Run(self.client, self.workflow, r["run_id"])
-            for r in reversed(rows)
-            if r["previous_run_id"] == self.run_id
+            Run(self.client, self.workflow, r["WorkflowRunId"])
+            for r in reversed(self._runs())
+            if r.get("PreviousRunId") == self.run_id
         ]
+
+    def _runs(self) -> list[dict[str, Any]]:
+        """The runs of this run's workflow from the newest down to this one (a run that resumed
+        it started after it): ``GetWorkflowRuns``, newest first, page by page until this run."""
+        out: list[dict[str, Any]] = []
+        pages = self.client.get_paginator("get_workflow_runs").paginate(
+            Name=self.workflow, PaginationConfig={"PageSize": 50}
+        )
+        for page in pages:
+            for run in page["Runs"]:
+                out.append(run)
+                if run["WorkflowRunId"] == self.run_id:
+                    return out
+        return out
 
     def _node_ids(self, nodes: Sequence[str]) -> list[str]:
         graph = self.describe()["Graph"]["Nodes"]
