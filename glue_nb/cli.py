@@ -37,10 +37,16 @@ def _console() -> Any:
     return Console(stderr=False, highlight=False, width=width)
 
 
-def _client(home: str | None) -> Any:
-    """glue-nb's own API over the home: Glue's answers plus notebooks, errors, Executor."""
+def _client(home: str | None, endpoint_url: str | None = None) -> Any:
+    """glue-nb's own API (Glue's answers plus notebooks, errors, Executor) of the home or the
+    server the options name: ``--home`` or ``--endpoint-url``, else ``$GLUE_NB_HOME``, else
+    ``$GLUE_NB_ENDPOINT_URL``, else ``$AWS_ENDPOINT_URL_GLUE``, else ``./.glue_nb``."""
     from glue_nb.client import client
 
+    if home and endpoint_url:
+        raise click.UsageError("give --home or --endpoint-url, not both")
+    if endpoint_url:
+        return client(endpoint_url=endpoint_url).nb
     return client(home).nb
 
 
@@ -228,6 +234,23 @@ home_option = click.option(
 )
 
 
+def where_options(fn: Any) -> Any:
+    """``--home`` and ``--endpoint-url``: a local home, or a ``glue-nb serve`` to talk to."""
+    fn = click.option(
+        "--endpoint-url",
+        default=None,
+        metavar="URL",
+        help="talk to this glue-nb serve (default: $GLUE_NB_ENDPOINT_URL, then "
+        "$AWS_ENDPOINT_URL_GLUE, when neither --home nor $GLUE_NB_HOME is given)",
+    )(fn)
+    return click.option(
+        "--home",
+        default=None,
+        help="glue-nb home folder, or a glue-nb serve URL (default: $GLUE_NB_HOME, then the "
+        "endpoint variables, then ./.glue_nb)",
+    )(fn)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="glue-nb")
 def main() -> None:
@@ -236,7 +259,7 @@ def main() -> None:
 
 @main.command()
 @click.argument("target")
-@home_option
+@where_options
 @click.option("--property", "-p", "props", multiple=True, help="run property NAME=VALUE")
 @click.option("--executor", default=None, help="where jobs run: local (default) or dask")
 @click.option("--no-wait", is_flag=True, help="start the run and return (it runs on)")
@@ -244,6 +267,7 @@ def main() -> None:
 def run(
     target: str,
     home: str | None,
+    endpoint_url: str | None,
     props: tuple[str, ...],
     executor: str | None,
     no_wait: bool,
@@ -257,16 +281,18 @@ def run(
     console = _console()
     path = Path(target)
     if target.endswith(".py") and path.is_file():
-        wf = load_workflow_file(path, home)
-        wf.deploy()
+        if home and endpoint_url:
+            raise click.UsageError("give --home or --endpoint-url, not both")
+        wf = load_workflow_file(path, endpoint_url or home)
+        client = wf.client().nb
         name = wf.name
-        client = wf.client()
+        run_id = wf.start(_properties(props), executor=executor).run_id  # deployed, started
     else:
-        client, name = _client(home), target
-    run_id = client.start_workflow_run(
-        Name=name, RunProperties=_properties(props), Executor=executor
-    )["RunId"]
-    console.print(f"Started [bold]{name}[/] run {run_id} (home {client.home})")
+        client, name = _client(home, endpoint_url), target
+        run_id = client.start_workflow_run(
+            Name=name, RunProperties=_properties(props), Executor=executor
+        )["RunId"]
+    console.print(f"Started [bold]{name}[/] run {run_id} (home {client.location})")
     if no_wait:
         return
     try:
@@ -282,14 +308,14 @@ def run(
 
 
 @main.command()
-@home_option
-def workflows(home: str | None) -> None:
+@where_options
+def workflows(home: str | None, endpoint_url: str | None) -> None:
     """List workflows with their last run."""
     from rich.table import Table
 
-    client = _client(home)
+    client = _client(home, endpoint_url)
     table = Table("workflow", "last run", "status", "started", "actions")
-    for name in client.definitions.workflow_names():
+    for name in _workflow_names(client):
         wf = client.get_workflow(Name=name)["Workflow"]
         last = wf.get("LastRun") or {}
         stats = last.get("Statistics") or {}
@@ -306,15 +332,20 @@ def workflows(home: str | None) -> None:
     _console().print(table)
 
 
+def _workflow_names(client: Any) -> list[str]:
+    pages = client.get_paginator("list_workflows").paginate()
+    return [name for page in pages for name in page["Workflows"]]
+
+
 @main.command()
 @click.argument("workflow")
-@home_option
+@where_options
 @click.option("--limit", "-n", default=20, show_default=True)
-def runs(workflow: str, home: str | None, limit: int) -> None:
+def runs(workflow: str, home: str | None, endpoint_url: str | None, limit: int) -> None:
     """List a workflow's runs, newest first."""
     from rich.table import Table
 
-    client = _client(home)
+    client = _client(home, endpoint_url)
     table = Table(
         "run id",
         "status",
@@ -349,21 +380,22 @@ def runs(workflow: str, home: str | None, limit: int) -> None:
 def _resolve_run(client: Any, workflow: str, run_id: str | None) -> str:
     if run_id:
         return run_id
-    row = client.runs.last_run(workflow)
-    if row is None:
-        client.definitions.workflow(workflow)
+    last = client.get_workflow(Name=workflow)["Workflow"].get("LastRun")
+    if last is None:
         raise click.ClickException(f"workflow {workflow!r} has no runs yet")
-    return str(row["run_id"])
+    return str(last["WorkflowRunId"])
 
 
 @main.command()
 @click.argument("workflow")
 @click.argument("run_id", required=False)
-@home_option
+@where_options
 @click.option("--traceback", "-t", is_flag=True, help="print the tracebacks of failed jobs")
-def show(workflow: str, run_id: str | None, home: str | None, traceback: bool) -> None:
+def show(
+    workflow: str, run_id: str | None, home: str | None, endpoint_url: str | None, traceback: bool
+) -> None:
     """Show one run (default: the latest): job runs, errors and output notebooks."""
-    client = _client(home)
+    client = _client(home, endpoint_url)
     run_id = _resolve_run(client, workflow, run_id)
     run = client.get_workflow_run(Name=workflow, RunId=run_id, IncludeGraph=True)["Run"]
     console = _console()
@@ -380,17 +412,17 @@ def show(workflow: str, run_id: str | None, home: str | None, traceback: bool) -
 @main.command()
 @click.argument("workflow")
 @click.argument("run_id")
-@home_option
-def stop(workflow: str, run_id: str, home: str | None) -> None:
+@where_options
+def stop(workflow: str, run_id: str, home: str | None, endpoint_url: str | None) -> None:
     """Stop a running workflow run (any process may ask)."""
-    _client(home).stop_workflow_run(Name=workflow, RunId=run_id)
+    _client(home, endpoint_url).stop_workflow_run(Name=workflow, RunId=run_id)
     _console().print(f"Stop requested for {workflow} run {run_id}")
 
 
 @main.command()
 @click.argument("workflow")
 @click.argument("run_id", required=False)
-@home_option
+@where_options
 @click.option(
     "--node", "nodes", multiple=True, help="job/crawler name or node id (default: failed)"
 )
@@ -400,6 +432,7 @@ def resume(
     workflow: str,
     run_id: str | None,
     home: str | None,
+    endpoint_url: str | None,
     nodes: tuple[str, ...],
     no_wait: bool,
     quiet: bool,
@@ -407,7 +440,7 @@ def resume(
     """Resume a finished run from its failed nodes (or the --node ones) in a new run."""
     from glue_nb.run import Run
 
-    client = _client(home)
+    client = _client(home, endpoint_url)
     old = Run(client, workflow, _resolve_run(client, workflow, run_id))
     new = old.resume(list(nodes) if nodes else None)
     console = _console()
@@ -484,7 +517,7 @@ def scheduler(
 
 @main.command(name="next")
 @click.argument("name")
-@home_option
+@where_options
 @click.option("--count", "-n", default=5, show_default=True)
 @click.option(
     "--trigger",
@@ -492,29 +525,29 @@ def scheduler(
     is_flag=True,
     help="NAME is a SCHEDULED trigger (e.g. one without a workflow), not a workflow",
 )
-def next_fires(name: str, home: str | None, count: int, is_trigger: bool) -> None:
+def next_fires(
+    name: str, home: str | None, endpoint_url: str | None, count: int, is_trigger: bool
+) -> None:
     """The next fire times (UTC) of a workflow's schedule, or of a SCHEDULED trigger.
 
     NAME is a workflow; when no workflow has that name, a trigger of that name.
     """
     from glue_nb.schedule import next_fire_times
-    from glue_nb.scheduler import scheduled_trigger
 
-    client = _client(home)
-    if not is_trigger and name not in client.definitions.workflow_names():
-        triggers = {t["Name"]: t for t in client.definitions.triggers()}
+    client = _client(home, endpoint_url)
+    workflows = _workflow_names(client)
+    if not is_trigger and name not in workflows:
+        pages = client.get_paginator("get_triggers").paginate()
+        triggers = {t["Name"]: t for page in pages for t in page["Triggers"]}
         if name not in triggers:
             scheduled = sorted(n for n, t in triggers.items() if t["Type"] == "SCHEDULED")
             raise click.ClickException(
                 f"no workflow or trigger named {name!r} (workflows: "
-                f"{', '.join(client.definitions.workflow_names()) or 'none'}; SCHEDULED "
+                f"{', '.join(workflows) or 'none'}; SCHEDULED "
                 f"triggers: {', '.join(scheduled) or 'none'})"
             )
         is_trigger = True
-    if is_trigger:
-        start = scheduled_trigger(client, trigger=name)
-    else:
-        start = scheduled_trigger(client, name)
+    start = _scheduled_trigger(client, name, is_trigger)
     console = _console()
     where = f"workflow {start['WorkflowName']}" if start.get("WorkflowName") else "no workflow"
     console.print(f"{start['Name']} ({where}): {start['Schedule']} ({start.get('State')})")
@@ -522,9 +555,39 @@ def next_fires(name: str, home: str | None, count: int, is_trigger: bool) -> Non
         console.print(f"  {when:%Y-%m-%d %H:%M} UTC  ({_fmt_time(when)} local)")
 
 
+def _scheduled_trigger(client: Any, name: str, is_trigger: bool) -> dict[str, Any]:
+    """The SCHEDULED trigger named ``name``, or the start trigger of workflow ``name``."""
+    from glue_nb.exceptions import InvalidInputException
+
+    if is_trigger:
+        found = dict(client.get_trigger(Name=name)["Trigger"])
+        if found["Type"] != "SCHEDULED":
+            raise InvalidInputException(
+                f"trigger {name!r} has Type {found['Type']}, not SCHEDULED: no fire times"
+            )
+        return found
+    graph = client.get_workflow(Name=name, IncludeGraph=True)["Workflow"].get("Graph") or {}
+    starts = [
+        n["TriggerDetails"]["Trigger"]
+        for n in graph.get("Nodes", [])
+        if n["Type"] == "TRIGGER" and n["TriggerDetails"]["Trigger"]["Type"] != "CONDITIONAL"
+    ]
+    start = starts[0] if starts else None
+    if start is None or start["Type"] != "SCHEDULED":
+        kind = "no" if start is None else f"{_article(start['Type'])} {start['Type']}"
+        raise InvalidInputException(
+            f"workflow {name!r} has {kind} start trigger, not a SCHEDULED one: no fire times"
+        )
+    return dict(start)
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "AEIOU" else "a"
+
+
 @main.command()
 @click.argument("workflow")
-@home_option
+@where_options
 @click.option("--detail", default=None, metavar="JSON", help="the event's detail: a JSON object")
 @click.option("--id", "event_id", default=None, help="event id (default: a new UUID)")
 @click.option("--source", default=None, help="event source (default: glue-nb)")
@@ -532,6 +595,7 @@ def next_fires(name: str, home: str | None, count: int, is_trigger: bool) -> Non
 def event(
     workflow: str,
     home: str | None,
+    endpoint_url: str | None,
     detail: str | None,
     event_id: str | None,
     source: str | None,
@@ -556,7 +620,7 @@ def event(
                 f"must be a JSON object ({{...}}), got {type(parsed).__name__}",
                 param_hint="--detail",
             )
-    client = _client(home)
+    client = _client(home, endpoint_url)
     given = {"Detail": parsed, "EventId": event_id, "Source": source, "DetailType": detail_type}
     posted = client.notify_event(
         WorkflowName=workflow, **{k: v for k, v in given.items() if v is not None}
@@ -569,9 +633,7 @@ def event(
         )
         return
     console.print(f"Posted event {posted['EventId']} to {workflow} (duplicate: no)")
-    from glue_nb.scheduler import status
-
-    lease = status(client)["Lease"]
+    lease = client.get_scheduler_status().get("Lease")
     if lease is None or not lease["Active"]:
         console.print(
             "[yellow]No scheduler is running: the event waits until one starts "
@@ -582,7 +644,7 @@ def event(
 @main.command()
 @click.argument("workflow")
 @click.argument("path", type=click.Path(dir_okay=False))
-@home_option
+@where_options
 @click.option(
     "--format",
     "fmt",
@@ -590,11 +652,13 @@ def event(
     default=None,
     help="default: from PATH's suffix",
 )
-def render(workflow: str, path: str, home: str | None, fmt: str | None) -> None:
+def render(
+    workflow: str, path: str, home: str | None, endpoint_url: str | None, fmt: str | None
+) -> None:
     """Write a workflow's static view (graph) to PATH."""
     from glue_nb.views.static import render_stored
 
-    out = render_stored(_client(home), workflow, path, format=fmt)
+    out = render_stored(_client(home, endpoint_url), workflow, path, format=fmt)
     _console().print(f"Wrote {out}")
 
 
@@ -602,12 +666,14 @@ def render(workflow: str, path: str, home: str | None, fmt: str | None) -> None:
 @click.argument("workflow")
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--run-id", default=None, help="default: the latest run")
-@home_option
-def report(workflow: str, path: str, run_id: str | None, home: str | None) -> None:
+@where_options
+def report(
+    workflow: str, path: str, run_id: str | None, home: str | None, endpoint_url: str | None
+) -> None:
     """Write a self-contained HTML report of a run (graph, table, errors, links)."""
     from glue_nb.views.report import write_run_report
 
-    client = _client(home)
+    client = _client(home, endpoint_url)
     out = write_run_report(client, workflow, _resolve_run(client, workflow, run_id), path)
     _console().print(f"Wrote {out}")
 
