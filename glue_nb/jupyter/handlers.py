@@ -1,6 +1,7 @@
 """The server extension's HTTP routes (all under ``<base_url>glue-nb/``).
 
-JSON API (jupyter_server's ``APIHandler``: authenticated, XSRF-checked on POST):
+JSON API (jupyter_server's ``APIHandler``: authenticated, XSRF-checked on POST); ``home`` is a
+home's folder or a ``glue-nb serve`` URL:
 
     GET  api/status                                  version, default home, known homes
     GET  api/workflows?home=                         workflows with their latest runs
@@ -15,7 +16,8 @@ JSON API (jupyter_server's ``APIHandler``: authenticated, XSRF-checked on POST):
 Pages (authenticated; sandboxed, so a notebook's own HTML cannot act as the user):
 
     GET  notebook?path=<path or URL of an .ipynb>    an executed notebook rendered by nbconvert
-                                                     (a relative path is under the Jupyter root)
+                                                     (a relative path is under the Jupyter root;
+                                                     gluenb+<server URL>#<path>: on a server)
     GET  report?home=&workflow=&run_id=              a run's report, its links to ``notebook``
 """
 
@@ -225,12 +227,19 @@ class ReportHandler(_Page):
         base = url_path_join(self.base_url, "glue-nb", "notebook")
 
         def report() -> str:
+            from glue_nb.views.notebook_html import remote_location
             from glue_nb.views.report import run_report_html
 
-            html = run_report_html(service.open_client(home), workflow, run_id, base="/")
-            return _IPYNB_HREF.sub(
-                lambda m: f'href="{base}?path={quote(_absolute(m[1]), safe="/:")}"', html
-            )
+            c = service.open_client(home)
+            html = run_report_html(c, workflow, run_id, base="/")
+
+            def link(match: re.Match[str]) -> str:
+                path = _absolute(match[1])
+                if c.is_remote and "://" not in path:  # a notebook on the server's machine
+                    path = remote_location(c.location, path)
+                return f'href="{base}?path={quote(path, safe="/:")}"'
+
+            return _IPYNB_HREF.sub(link, html)
 
         await self.page(report)
 

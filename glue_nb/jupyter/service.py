@@ -1,10 +1,12 @@
 """What the Jupyter Server extension does, without tornado: read workflows and runs of a glue-nb
 home, and stop, start or resume runs. Every answer is plain JSON.
 
-Reads and stops go straight to the store (a stop is a store write that the process driving the
-run acts on). A run started or resumed here needs a process to drive it: that is a
-``python -m glue_nb.jupyter.driver`` process started by the Jupyter server, in a session of its
-own, which exits when the run ends (see :mod:`glue_nb.jupyter.driver`).
+A home is a folder, or the URL of a ``glue-nb serve`` (a team's server). Everything goes through
+the home's client (Glue's API and glue-nb's own), so both kinds answer alike: reads, and stops (a
+stop is a store write that the process driving the run acts on). A run started or resumed on a
+server is driven by the server. One started or resumed in a local home needs a process to drive
+it: a ``python -m glue_nb.jupyter.driver`` process started by the Jupyter server, in a session of
+its own, which exits when the run ends (see :mod:`glue_nb.jupyter.driver`).
 """
 
 from __future__ import annotations
@@ -50,18 +52,23 @@ DRIVER_START_TIMEOUT = 120.0
 
 
 def open_client(home: str) -> Any:
-    """The client of an existing glue-nb home (never creates one)."""
-    from glue_nb.client import client
+    """glue-nb's API (``client.nb``) of an existing glue-nb home (never creates one), or of the
+    ``glue-nb serve`` a URL names."""
+    from glue_nb.client import client, is_endpoint
 
     if not home:
-        raise InvalidInputException("no glue-nb home given: pass home=<folder of the store>")
+        raise InvalidInputException(
+            "no glue-nb home given: pass home=<folder of the store> or a glue-nb serve URL"
+        )
+    if is_endpoint(home):
+        return client(endpoint_url=home).nb
     path = Path(home).expanduser()
     if not (path / DB_FILE).is_file():
         raise EntityNotFoundException(
             f"{str(path)!r} is not a glue-nb home (no {DB_FILE} in it); "
             "a home is created by the first workflow run in it"
         )
-    return client(path)
+    return client(path).nb
 
 
 def _iso(value: Any) -> str | None:
@@ -117,7 +124,7 @@ def workflows(home: str, runs_per_workflow: int = 5) -> dict[str, Any]:
                 "runs": [run_summary(r) for r in recent],
             }
         )
-    return {"home": str(c.home), "exists": True, "workflows": out}
+    return {"home": c.location, "exists": True, "workflows": out}
 
 
 def runs(home: str, workflow: str, limit: int = 20) -> dict[str, Any]:
@@ -129,11 +136,10 @@ def runs(home: str, workflow: str, limit: int = 20) -> dict[str, Any]:
 
 def _described(c: Any, workflow: str, run_id: str | None) -> dict[str, Any]:
     if not run_id:
-        row = c.runs.last_run(workflow)
-        if row is None:
-            c.definitions.workflow(workflow)  # raises EntityNotFound for an unknown workflow
+        last = c.get_workflow(Name=workflow)["Workflow"].get("LastRun")  # EntityNotFound
+        if last is None:
             raise EntityNotFoundException(f"workflow {workflow!r} has no runs yet")
-        run_id = row["run_id"]
+        run_id = last["WorkflowRunId"]
     return c.get_workflow_run(Name=workflow, RunId=run_id, IncludeGraph=True)["Run"]
 
 
@@ -143,16 +149,17 @@ def view(home: str, workflow: str, run_id: str | None = None, selected: str = ""
     c = open_client(home)
     run = _described(c, workflow, run_id)
     states = node_states(run)
-    state = view_state(run, home=str(c.home), states=states)
+    state = view_state(run, home=c.location, states=states)
     uid = selected if selected in states else state["default_selected"]
-    return {"state": state, "svg": view_svg(run, states), "detail": view_detail(run, uid, states)}
+    detail = view_detail(run, uid, states, c.location)
+    return {"state": state, "svg": view_svg(run, states), "detail": detail}
 
 
 def detail(home: str, workflow: str, run_id: str, node: str) -> dict[str, Any]:
     """One node's attempts: ``{"run_id", "id", "html"}``."""
     c = open_client(home)
     run = _described(c, workflow, run_id)
-    found = view_detail(run, node)
+    found = view_detail(run, node, home=c.location)
     if not found["id"]:
         raise EntityNotFoundException(f"run {run_id} of {workflow!r} has no node {node!r}")
     return found
@@ -175,15 +182,21 @@ def stop(home: str, workflow: str, run_id: str) -> dict[str, Any]:
 
 
 def start(home: str, workflow: str, properties: Mapping[str, str] | None = None) -> dict:
-    """Start a run, driven by a new driver process; returns its run id."""
-    open_client(home).definitions.workflow(workflow)  # a clear error before any process starts
+    """Start a run: on a server, the server drives it; in a local home, a new driver process
+    does. Returns its run id."""
+    c = open_client(home)
+    c.get_workflow(Name=workflow)  # a clear error before any process starts
     props = {str(k): str(v) for k, v in (properties or {}).items()}
+    if c.is_remote:
+        out = c.start_workflow_run(Name=workflow, RunProperties=props)
+        return {"workflow": workflow, "run_id": out["RunId"]}
     return _drive(home, {"action": "start", "workflow": workflow, "properties": props})
 
 
 def resume(home: str, workflow: str, run_id: str, nodes: list[str] | None = None) -> dict:
     """Resume a run's failed, timed-out and stopped nodes (or ``nodes``) in a new run, driven
-    by a new driver process; returns the new run's id."""
+    by the server (a server's run) or a new driver process (a local home's); returns the new
+    run's id."""
     from glue_nb.run import Run
 
     c = open_client(home)
@@ -194,6 +207,9 @@ def resume(home: str, workflow: str, run_id: str, nodes: list[str] | None = None
         raise InvalidInputException(
             f"workflow run {run_id} has no failed, timed-out or stopped nodes to resume"
         )
+    if c.is_remote:
+        new = old.resume(nodes or None)
+        return {"workflow": workflow, "run_id": new.run_id, "previous_run_id": run_id}
     return _drive(
         home, {"action": "resume", "workflow": workflow, "run_id": run_id, "nodes": nodes or []}
     )

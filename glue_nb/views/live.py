@@ -132,7 +132,7 @@ class RunView(anywidget.AnyWidget):
         else:
             note = "run ended"
         state = view_state(
-            run, home=str(self.run.client.home), states=states, note=self._note or note
+            run, home=self.run.client.location, states=states, note=self._note or note
         )
         svg = view_svg(run, states, self.rankdir)
         with self.hold_sync():
@@ -154,7 +154,7 @@ class RunView(anywidget.AnyWidget):
             self.state = state
 
     def _show_detail(self, run: dict[str, Any], states: dict[str, NodeState]) -> None:
-        detail = view_detail(run, self.selected, states)
+        detail = view_detail(run, self.selected, states, self.run.client.location)
         if detail != self.detail:
             self.detail = detail
 

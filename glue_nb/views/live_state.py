@@ -46,10 +46,15 @@ _MARK = {
 }
 
 
-def notebook_link(location: str | None) -> str | None:
-    """The view's link to an executed notebook (a local path or an fsspec URL)."""
+def notebook_link(location: str | None, home: str = "") -> str | None:
+    """The view's link to an executed notebook (a local path or an fsspec URL); a path on the
+    machine of a server (``home`` its URL) is named so that it is read from that server."""
     if not location:
         return None
+    if "://" not in location and home.lower().startswith(("http://", "https://")):
+        from glue_nb.views.notebook_html import remote_location
+
+        location = remote_location(home, location)
     return NOTEBOOK_SCHEME + urllib.parse.quote(location, safe="/:")
 
 
@@ -111,7 +116,7 @@ def view_state(
         "stamp": time.time(),
         "header": run_header_html(run),
         "legend": legend_html(),
-        "table": run_table_html(run, href=notebook_link),
+        "table": run_table_html(run, href=lambda loc: notebook_link(loc, home)),
         "nodes": nodes,
         "focus": _focus(states),
         "default_selected": failed[0] if failed else (jobs[0].uid if jobs else ""),
@@ -133,10 +138,15 @@ def view_svg(
 
 
 def view_detail(
-    run: Mapping[str, Any], uid: str, states: Mapping[str, NodeState] | None = None
+    run: Mapping[str, Any],
+    uid: str,
+    states: Mapping[str, NodeState] | None = None,
+    home: str = "",
 ) -> dict[str, Any]:
-    """``{"run_id", "id", "html"}``: every attempt of node ``uid`` (empty html if unknown)."""
+    """``{"run_id", "id", "html"}``: every attempt of node ``uid`` (empty html if unknown);
+    ``home`` as for :func:`notebook_link`."""
     states = node_states(run) if states is None else states
     state = states.get(uid)
-    html = node_detail_html(state, href=notebook_link) if state is not None else ""
+    href = lambda loc: notebook_link(loc, home)  # noqa: E731
+    html = node_detail_html(state, href=href) if state is not None else ""
     return {"run_id": run.get("WorkflowRunId", ""), "id": uid if state else "", "html": html}

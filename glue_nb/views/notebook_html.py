@@ -1,6 +1,10 @@
-"""An executed notebook as one HTML page (nbconvert's JupyterLab look), from a local path or any
-fsspec URL: what the view's "executed notebook" links open, wherever the run's outputs live (a
-hidden ``.glue_nb`` folder, a folder outside the Jupyter root, S3)."""
+"""An executed notebook as one HTML page (nbconvert's JupyterLab look), from a local path, any
+fsspec URL, or a ``glue-nb serve``: what the view's "executed notebook" links open, wherever the
+run's outputs live (a hidden ``.glue_nb`` folder, a folder outside the Jupyter root, S3, the
+machine of a team's server).
+
+A notebook on a server is named ``gluenb+<server URL>#<path on the server>``
+(:func:`remote_location`) and read through glue-nb's ``GetNotebook``."""
 
 from __future__ import annotations
 
@@ -9,7 +13,25 @@ from typing import Any
 
 from glue_nb.exceptions import EntityNotFoundException, InvalidInputException
 
-__all__ = ["read_notebook", "render_notebook"]
+__all__ = ["REMOTE_PREFIX", "read_notebook", "remote_location", "render_notebook", "split_remote"]
+
+REMOTE_PREFIX = "gluenb+"
+
+
+def remote_location(endpoint_url: str, location: str) -> str:
+    """The name of the executed notebook at ``location`` on the server at ``endpoint_url``."""
+    return f"{REMOTE_PREFIX}{endpoint_url.rstrip('/')}#{location}"
+
+
+def split_remote(value: str) -> tuple[str, str] | None:
+    """Inverse of :func:`remote_location` → ``(endpoint_url, location)``, or ``None`` when
+    ``value`` names no notebook on a server."""
+    if not value.startswith(REMOTE_PREFIX) or "#" not in value:
+        return None
+    endpoint, _, location = value[len(REMOTE_PREFIX) :].partition("#")
+    if not endpoint.lower().startswith(("http://", "https://")) or not location:
+        return None
+    return endpoint, location
 
 
 def _check(location: str) -> None:
@@ -26,6 +48,16 @@ def read_notebook(location: str) -> tuple[Any, str]:
     import nbformat
 
     _check(location)
+    remote = split_remote(location)
+    if remote is not None:
+        import hashlib
+
+        from glue_nb.client import client
+
+        found = client(endpoint_url=remote[0]).nb.get_notebook(Location=remote[1])
+        text = found["Content"]
+        version = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        return nbformat.reads(text, as_version=4), version
     if "://" in location:
         import fsspec
 
@@ -54,7 +86,7 @@ def render_notebook(location: str) -> str:
     if html is None:
         from nbconvert import HTMLExporter
 
-        title = os.path.basename(location.split("?")[0])
+        title = os.path.basename(location.split("?")[0].split("#")[-1])
         html, _ = HTMLExporter(template_name="lab").from_notebook_node(
             nb, resources={"metadata": {"name": title}}
         )
