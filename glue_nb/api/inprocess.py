@@ -158,12 +158,12 @@ def session() -> Any:
         if _session is None:
             import botocore.session
 
-            from glue_nb.api import models, operations
+            from glue_nb.api import models
 
             sess = botocore.session.get_session()
             sess.register_component(
                 "data_loader",
-                models.Loader(operations.NB, extra_search_paths=_search_paths(sess)),
+                models.Loader(models.OPERATIONS, extra_search_paths=_search_paths(sess)),
             )
             sess.register("creating-client-class.glue", _add_mixin)
             sess.register("creating-client-class.gluenb", _add_mixin)

@@ -19,7 +19,15 @@ from typing import Any
 from botocore.exceptions import DataNotFoundError, UnknownServiceError
 from botocore.loaders import Loader as _BotocoreLoader
 
-__all__ = ["GLUE", "GLUE_NB", "Loader", "glue_model", "nb_model", "nb_paginators"]
+__all__ = [
+    "GLUE",
+    "GLUE_NB",
+    "OPERATIONS",
+    "Loader",
+    "glue_model",
+    "nb_model",
+    "nb_paginators",
+]
 
 GLUE = "glue"
 GLUE_NB = "gluenb"
@@ -28,6 +36,33 @@ NB_TARGET_PREFIX = "GlueNb"
 
 _STRING = {"type": "string"}
 _DOCUMENT = {"type": "structure", "members": {}, "document": True}
+
+#: The operations glue-nb answers (Glue's and its own), in the order
+#: :mod:`glue_nb.api.operations` registers them (a test checks the two agree). Listed here so
+#: that a client of a server builds glue-nb's model without importing the handlers (and the
+#: store and definitions they work on).
+OPERATIONS: tuple[str, ...] = (
+    "CreateWorkflow", "UpdateWorkflow", "DeleteWorkflow", "GetWorkflow", "ListWorkflows",
+    "BatchGetWorkflows", "StartWorkflowRun", "StopWorkflowRun", "ResumeWorkflowRun",
+    "GetWorkflowRun", "GetWorkflowRuns", "GetWorkflowRunProperties", "PutWorkflowRunProperties",
+    "CreateJob", "UpdateJob", "DeleteJob", "GetJob", "GetJobs", "ListJobs", "BatchGetJobs",
+    "StartJobRun", "GetJobRun", "GetJobRuns", "BatchStopJobRun", "CreateTrigger", "GetTrigger",
+    "GetTriggers", "ListTriggers", "BatchGetTriggers", "UpdateTrigger", "DeleteTrigger",
+    "StartTrigger", "StopTrigger", "CreateCrawler", "UpdateCrawler", "DeleteCrawler",
+    "GetCrawler", "GetCrawlers", "ListCrawlers", "BatchGetCrawlers", "StartCrawler",
+    "StopCrawler", "ListCrawls", "GetCrawlerMetrics", "StartCrawlerSchedule",
+    "StopCrawlerSchedule", "UpdateCrawlerSchedule", "TagResource", "UntagResource", "GetTags",
+    "CreateBlueprint", "UpdateBlueprint", "DeleteBlueprint", "BatchGetBlueprints",
+    "ListBlueprints", "GetBlueprint", "StartBlueprintRun", "GetBlueprintRun",
+    "GetBlueprintRuns", "CreateDatabase", "GetDatabase", "GetDatabases", "UpdateDatabase",
+    "DeleteDatabase", "CreateTable", "GetTable", "GetTables", "UpdateTable", "DeleteTable",
+    "BatchDeleteTable", "GetTableVersions", "GetTableVersion", "DeleteTableVersion",
+    "BatchDeleteTableVersion", "CreatePartition", "BatchCreatePartition", "GetPartition",
+    "GetPartitions", "BatchGetPartition", "UpdatePartition", "BatchUpdatePartition",
+    "DeletePartition", "BatchDeletePartition", "NotifyEvent", "GetWorkflowEvents",
+    "ApplyWorkflow", "GetWorkflowDefinition", "GetJobRunHistory", "GetSchedulerStatus",
+    "GetNotebook",
+)  # fmt: skip
 
 #: Members only glue-nb's answers carry, per Glue shape.
 NB_MEMBERS: dict[str, dict[str, str]] = {
@@ -187,10 +222,14 @@ class Loader(_BotocoreLoader):
     def __init__(self, operations: Iterable[str], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._nb_operations = tuple(operations)
+        self._extra_paths = bool(kwargs.get("extra_search_paths"))
 
     def load_service_model(
         self, service_name: str, type_name: str, api_version: str | None = None
     ) -> Any:
+        shared = service_name == GLUE and type_name == "service-2" and api_version is None
+        if shared and not self._extra_paths:
+            return glue_model()  # the same dict glue-nb's model is derived from
         if service_name != GLUE_NB:
             return super().load_service_model(service_name, type_name, api_version)
         if type_name == "service-2":
@@ -214,7 +253,6 @@ class Loader(_BotocoreLoader):
 
 
 @functools.lru_cache(maxsize=1)
-@functools.lru_cache(maxsize=1)
 def glue_service_model() -> Any:
     """botocore's ``ServiceModel`` of Glue (built once per process)."""
     from botocore.model import ServiceModel
@@ -222,8 +260,9 @@ def glue_service_model() -> Any:
     return ServiceModel(glue_model(), service_name=GLUE)
 
 
+@functools.lru_cache(maxsize=1)
 def glue_model() -> dict[str, Any]:
-    """botocore's Glue service model (the dict)."""
+    """botocore's Glue service model (the dict, read once per process: its JSON is large)."""
     return dict(_BotocoreLoader().load_service_model(GLUE, "service-2"))
 
 
@@ -270,11 +309,8 @@ def nb_model(operations: tuple[str, ...]) -> dict[str, Any]:
         op = glue["operations"].get(name)
         if op is None:
             continue
-        op = copy.deepcopy(op)
-        op.pop("documentation", None)
-        op.pop("endpoint", None)
-        op.pop("staticContextParams", None)
-        op.pop("contextParams", None)
+        dropped = ("documentation", "endpoint", "staticContextParams", "contextParams")
+        op = {k: v for k, v in op.items() if k not in dropped}
         ops[name] = op
         roots += [op.get("input", {}).get("shape"), op.get("output", {}).get("shape")]
         roots += [e["shape"] for e in op.get("errors", [])]
@@ -284,10 +320,13 @@ def nb_model(operations: tuple[str, ...]) -> dict[str, Any]:
             roots.extend(_glue_refs(target, gshapes))
     shapes: dict[str, Any] = {}
     for name in _reachable(gshapes, roots):
-        shape = copy.deepcopy(gshapes[name])
-        shape.pop("documentation", None)
-        for member in shape.get("members", {}).values():
-            member.pop("documentation", None)
+        # copies of what is changed here (Glue's model itself is shared, read-only)
+        shape = {k: v for k, v in gshapes[name].items() if k != "documentation"}
+        if "members" in shape:
+            shape["members"] = {
+                m: {k: v for k, v in ref.items() if k != "documentation"}
+                for m, ref in shape["members"].items()
+            }
         if "required" in shape and shape["type"] == "structure":
             shape["required"] = [r for r in shape["required"] if r not in ("Role", "RoleArn")]
         shapes[name] = shape

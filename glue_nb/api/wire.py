@@ -129,7 +129,7 @@ class Services:
         from botocore.model import ServiceModel
 
         self.glue = models.glue_service_model()
-        self.nb = ServiceModel(models.nb_model(tuple(operations.NB)), service_name=models.GLUE_NB)
+        self.nb = ServiceModel(models.nb_model(models.OPERATIONS), service_name=models.GLUE_NB)
         self.prefixes = {
             self.glue.metadata["targetPrefix"]: (self.glue, operations.GLUE),
             self.nb.metadata["targetPrefix"]: (self.nb, operations.NB),
