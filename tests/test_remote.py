@@ -373,7 +373,7 @@ LOCAL_ONLY = {"glue_nb.store", "glue_nb.engine", "glue_nb.definitions", "glue_nb
 
 
 def test_user_modules_never_reach_a_store() -> None:
-    package = ROOT / "glue_nb"
+    package = Path(gn.__file__).parent
     files = [
         p
         for m in USER_MODULES
@@ -386,14 +386,14 @@ def test_user_modules_never_reach_a_store() -> None:
             if isinstance(node, ast.Attribute) and node.attr in STORE_PARTS:
                 owner = ast.unparse(node.value)
                 if CLIENTISH.search(owner):  # client.store, self.run.client.runs, client().x
-                    found.append(f"{path.relative_to(ROOT)}:{node.lineno} {owner}.{node.attr}")
+                    found.append(f"{path.relative_to(package)}:{node.lineno} {owner}.{node.attr}")
             names = (
                 [a.name for a in node.names] if isinstance(node, ast.Import)
                 else [node.module or ""] if isinstance(node, ast.ImportFrom) else []
             )  # fmt: skip
             for name in names:
                 if any(name == m or name.startswith(m + ".") for m in LOCAL_ONLY):
-                    found.append(f"{path.relative_to(ROOT)}:{node.lineno} import {name}")
+                    found.append(f"{path.relative_to(package)}:{node.lineno} import {name}")
     assert found == [], "user-facing modules reach a store:\n" + "\n".join(found)
 
 
