@@ -167,7 +167,7 @@ def job_runs(
     pages of columns from glue-nb's ``GetJobRunHistory`` (``page_size`` rows each; the
     server's default when ``None``), the same way from a local home and from a server.
     """
-    from glue_nb.api.columns import CRAWL_FIELDS, JOB_RUN_FIELDS, decode
+    from glue_nb.api.columns import CRAWL_FIELDS, JOB_RUN_FIELDS, Pages
 
     nb = _client(client)
     jobs = [job] if isinstance(job, str) else list(job) if job is not None else None
@@ -178,38 +178,93 @@ def job_runs(
     ):  # fmt: skip
         if value is not None:
             request[key] = value
-    job_cols: dict[str, list[Any]] = {name: [] for name in JOB_RUN_FIELDS}
-    crawl_cols: dict[str, list[Any]] = {name: [] for name in CRAWL_FIELDS}
+    job_pages, crawl_pages = Pages(JOB_RUN_FIELDS), Pages(CRAWL_FIELDS)
     properties: dict[str, Any] = {}
     while True:
         page = nb.get_job_run_history(**request)
-        for cols, part, fields in (
-            (job_cols, page.get("JobRuns"), JOB_RUN_FIELDS),
-            (crawl_cols, page.get("Crawls"), CRAWL_FIELDS),
-        ):
-            for name, values in decode(part, fields).items():
-                cols[name].extend(values)
+        job_pages.add(page.get("JobRuns"))
+        crawl_pages.add(page.get("Crawls"))
         properties.update(page.get("RunProperties") or {})
         if not page.get("NextToken"):
             break
         request["NextToken"] = page["NextToken"]
-    n_jobs, n_crawls = len(job_cols["id"]), len(crawl_cols["id"])
-    cols = {name: job_cols.get(name, []) + crawl_cols.get(name, []) for name in JOB_RUN_FIELDS}
-    cols["attempt"] = job_cols["attempt"] + [0] * n_crawls
-    cols["arguments"] = job_cols["arguments"] + [None] * n_crawls
-    cols["output_notebook"] = job_cols["output_notebook"] + [None] * n_crawls
-    cols["previous_run_id"] = job_cols["previous_run_id"] + [None] * n_crawls
-    cols["type"] = ["JOB"] * n_jobs + ["CRAWLER"] * n_crawls
-    parsed: dict[Any, Any] = {}
-    cols["arguments"] = [
-        parsed[a] if a in parsed else parsed.setdefault(a, json.loads(a) if a else {})
-        for a in cols["arguments"]
-    ]
-    cols["run_properties"] = [properties.get(r) for r in cols["run_id"]]
-    frame = _frame(cols, COLUMNS)
+    frame = _history_frame(job_pages, crawl_pages, properties)
     frame = frame.sort_values(["started", "attempt"], kind="stable", ignore_index=True)
     frame.attrs["source"] = nb.location
     return _display(frame)
+
+
+def _history_frame(jobs: Any, crawls: Any, properties: Mapping[str, Any]) -> pd.DataFrame:
+    """The typed frame of :func:`job_runs` straight from columnar pages (``Pages`` of job runs
+    and of crawls): categoricals from their codes, strings through Arrow, no value per row in
+    Python except ``arguments`` and ``run_properties`` (dicts)."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    n_jobs, n_crawls = jobs.count, crawls.count
+
+    def coded(name: str) -> tuple[list[Any], Any]:
+        """The column over job runs then crawls: distinct values and codes (-1: null)."""
+        values: dict[Any, int] = {}
+        parts = []
+        for pages, n in ((jobs, n_jobs), (crawls, n_crawls)):
+            found = pages.dictionary(name) if name in pages.fields else None
+            if found is None:
+                plain = pages.values(name) if name in pages.fields else [None] * n
+                found = (list(dict.fromkeys(plain)), None)
+                index = {v: i for i, v in enumerate(found[0])}
+                found = (found[0], np.asarray([index[v] for v in plain], dtype=np.int64))
+            local = [values.setdefault(v, len(values)) for v in found[0]]
+            parts.append(np.asarray([*local, -1], dtype=np.int64)[found[1]])
+        codes = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        return list(values), codes
+
+    def categorical(name: str, categories: Sequence[str] | None = None) -> pd.Categorical:
+        values, codes = coded(name)
+        cats = (
+            list(categories)
+            if categories is not None
+            else sorted(v for v in values if v is not None)
+        )
+        where = {v: i for i, v in enumerate(cats)}
+        remap = np.asarray([where.get(v, -1) for v in values] + [-1], dtype=np.int64)
+        return pd.Categorical.from_codes(remap[codes], categories=cats)
+
+    def strings(name: str) -> Any:
+        if all(p.dictionary(name) is None for p in (jobs, crawls) if name in p.fields):
+            plain = [v for p, n in ((jobs, n_jobs), (crawls, n_crawls))
+                     for v in (p.values(name) if name in p.fields else [None] * n)]  # fmt: skip
+            return pd.array(pa.array(plain, type=pa.large_string()), dtype="string")
+        values, codes = coded(name)
+        table = pa.array([v for v in values] or [None], type=pa.large_string())
+        taken = table.take(pa.array(np.where(codes < 0, 0, codes), mask=codes < 0))
+        return pd.array(taken, dtype="string")
+
+    def floats(name: str) -> Any:
+        return np.array(jobs.values(name) + crawls.values(name), dtype="float64")
+
+    data: dict[str, Any] = {}
+    for name in ("started", "completed"):
+        data[name] = pd.to_datetime(floats(name), unit="s", utc=True).as_unit("us")
+    data["duration"] = pd.Series(data["completed"]) - pd.Series(data["started"])
+    data["state"] = categorical("state", STATES)
+    data["type"] = pd.Categorical.from_codes(
+        np.repeat(np.array([0, 1], dtype=np.int64), [n_jobs, n_crawls]),
+        categories=["JOB", "CRAWLER"],
+    )
+    for name in ("workflow", "node", "trigger"):
+        data[name] = categorical(name)
+    data["attempt"] = np.array(jobs.values("attempt") + [0] * n_crawls, dtype="int64")
+    for name in ("run_id", "error", "output_notebook", "id", "previous_run_id", "node_id"):
+        data[name] = strings(name)
+    args_values, args_codes = coded("arguments")
+    parsed = [json.loads(a) if a else {} for a in args_values] + [{}]
+    data["arguments"] = [parsed[c] for c in args_codes.tolist()]
+    run_values, run_codes = coded("run_id")
+    props = [properties.get(r) if r is not None else None for r in run_values] + [None]
+    data["run_properties"] = [props[c] for c in run_codes.tolist()]
+    return pd.DataFrame({c: data[c] for c in COLUMNS})
 
 
 def run_table(client: GlueClient, workflow: str, run_id: str) -> pd.DataFrame:
