@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -185,8 +184,8 @@ def _follow(console: Any, client: Any, name: str, run_id: str, quiet: bool) -> d
     )
     with Progress(*columns, console=console, transient=True, disable=quiet) as progress:
         task = progress.add_task(name, total=None, info="")
+        run = client.get_workflow_run(Name=name, RunId=run_id)["Run"]
         while True:
-            run = client.get_workflow_run(Name=name, RunId=run_id)["Run"]
             s = run["Statistics"]
             done = sum(
                 s[k]
@@ -206,7 +205,8 @@ def _follow(console: Any, client: Any, name: str, run_id: str, quiet: bool) -> d
             progress.update(task, total=s["TotalActions"], completed=done, info=info)
             if run["Status"] not in ("RUNNING", "STOPPING"):
                 break
-            time.sleep(0.25)
+            # answered as soon as the run ends, else after 0.25 s (the display's refresh)
+            run = client.wait_for_workflow_run(Name=name, RunId=run_id, WaitSeconds=0.25)["Run"]
     return client.get_workflow_run(Name=name, RunId=run_id, IncludeGraph=True)["Run"]
 
 

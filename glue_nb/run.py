@@ -110,24 +110,30 @@ class Run:
     def wait(
         self, timeout: float | None = None, *, progress: bool | None = None, poll: float = 0.2
     ) -> Run:
-        """Block until the run ends (any process may drive it). Shows its progress in nodes
-        (``3/7 nodes · 2 running · 1 failed``) in Jupyter and on a terminal unless
-        ``progress=False``."""
+        """Block until the run ends (any process may drive it); returns as soon as it has ended
+        (glue-nb's ``WaitForWorkflowRun``), checking at least every ``poll`` seconds. Shows its
+        progress in nodes (``3/7 nodes · 2 running · 1 failed``) in Jupyter and on a terminal
+        unless ``progress=False``."""
         deadline = None if timeout is None else time.monotonic() + timeout
         bar = _progress(self, progress)
         try:
+            run = self.describe(graph=False)
             while True:
-                run = self.describe(graph=False)
                 if bar is not None:
                     bar.update(run)
                 if run["Status"] not in WORKFLOW_RUN_ACTIVE:
                     return self
-                if deadline is not None and time.monotonic() > deadline:
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
                     raise OperationTimeoutException(
                         f"workflow run {self.run_id} of {self.workflow!r} still {run['Status']} "
                         f"after {timeout} s"
                     )
-                time.sleep(poll)
+                # answered at once when the run ends, else after ``poll`` (the bar's refresh)
+                run = self.client.wait_for_workflow_run(
+                    Name=self.workflow, RunId=self.run_id,
+                    WaitSeconds=max(0.0, min(poll, 20.0, left if left is not None else poll)),
+                )["Run"]  # fmt: skip
         finally:
             if bar is not None:
                 bar.close()

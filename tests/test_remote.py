@@ -424,3 +424,31 @@ def test_clients_know_every_operation_the_handlers_answer() -> None:
     assert not missing and not extra, (
         f"add {missing} to / remove {extra} from glue_nb.api.models.OPERATIONS"
     )
+
+
+@pytest.mark.endpoint
+@pytest.mark.kernel
+@pytest.mark.parametrize("where", ["local", "server"])
+def test_wait_returns_as_the_run_ends(
+    where: str, server: Server, tmp_path: Path, clean_env: None
+) -> None:
+    """``run.wait()`` learns of the end at once (WaitForWorkflowRun), not at its next poll."""
+    home: Any = tmp_path / "home" if where == "local" else server.url
+    if where == "server":
+        gn.connect(server.url, aws_access_key_id=KEY, aws_secret_access_key=SECRET)
+    try:
+        wf = gn.Workflow(f"team-wait-{where}", home=home).run(job("nap", sleep=1.0))
+        run = wf.start()
+        started = time.monotonic()
+        run.wait(timeout=120, poll=15, progress=False)  # one check every 15 s at most
+        assert run.status == "COMPLETED" and time.monotonic() - started < 12
+        ended = run.describe(graph=False)["CompletedOn"].timestamp()
+        again = wf.start()
+        answer = again.client.wait_for_workflow_run(Name=wf.name, RunId=again.run_id,
+                                                    WaitSeconds=20)  # fmt: skip
+        late = time.time() - answer["Run"]["CompletedOn"].timestamp()
+        assert answer["Run"]["Status"] == "COMPLETED" and late < 1.0 and ended
+        with pytest.raises(InvalidInputException, match="WaitSeconds"):
+            again.client.wait_for_workflow_run(Name=wf.name, RunId=again.run_id, WaitSeconds=60)
+    finally:
+        gn.connect(None)

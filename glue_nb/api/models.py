@@ -37,14 +37,15 @@ NB_TARGET_PREFIX = "GlueNb"
 _STRING = {"type": "string"}
 _DOCUMENT = {"type": "structure", "members": {}, "document": True}
 
-#: The operations glue-nb answers (Glue's and its own), in the order
-#: :mod:`glue_nb.api.operations` registers them (a test checks the two agree). Listed here so
+#: The operations glue-nb answers (Glue's and its own), those :mod:`glue_nb.api.operations`
+#: registers (a test checks the two agree). Listed here so
 #: that a client of a server builds glue-nb's model without importing the handlers (and the
 #: store and definitions they work on).
 OPERATIONS: tuple[str, ...] = (
     "CreateWorkflow", "UpdateWorkflow", "DeleteWorkflow", "GetWorkflow", "ListWorkflows",
     "BatchGetWorkflows", "StartWorkflowRun", "StopWorkflowRun", "ResumeWorkflowRun",
-    "GetWorkflowRun", "GetWorkflowRuns", "GetWorkflowRunProperties", "PutWorkflowRunProperties",
+    "GetWorkflowRun", "WaitForWorkflowRun", "GetWorkflowRuns", "GetWorkflowRunProperties",
+    "PutWorkflowRunProperties",
     "CreateJob", "UpdateJob", "DeleteJob", "GetJob", "GetJobs", "ListJobs", "BatchGetJobs",
     "StartJobRun", "GetJobRun", "GetJobRuns", "BatchStopJobRun", "CreateTrigger", "GetTrigger",
     "GetTriggers", "ListTriggers", "BatchGetTriggers", "UpdateTrigger", "DeleteTrigger",
@@ -160,6 +161,12 @@ NB_OPERATIONS: dict[str, dict[str, Any]] = {
         },
         "doc": "Job runs and crawls as columns, a page at a time.",
     },
+    "WaitForWorkflowRun": {
+        "input": {"Name": "NbString", "RunId": "NbString", "WaitSeconds": "NbDouble"},
+        "required": ["Name", "RunId"],
+        "output": {"Run": "WorkflowRun"},
+        "doc": "GetWorkflowRun once the run has ended, or after WaitSeconds while active.",
+    },
     "GetSchedulerStatus": {
         "input": {},
         "required": [],
@@ -182,6 +189,7 @@ _NB_SHAPES: dict[str, dict[str, Any]] = {
     "NbString": _STRING,
     "NbBoolean": {"type": "boolean"},
     "NbInteger": {"type": "integer"},
+    "NbDouble": {"type": "double"},
     "NbTimestamp": {"type": "timestamp"},
     "NbDocument": _DOCUMENT,
     "NbEvent": {

@@ -211,6 +211,43 @@ def get_workflow_runs(svc: Service, p: Params) -> dict[str, Any]:
     return _page({}, "Runs", runs, token)
 
 
+#: WaitForWorkflowRun's longest wait, in seconds (a waiting request holds a server thread).
+WAIT_MAX = 20.0
+
+
+@operation("WaitForWorkflowRun", nb_only=True)
+def wait_for_workflow_run(svc: Service, p: Params) -> dict[str, Any]:
+    """GetWorkflowRun (without the graph) as soon as the run has ended, or after
+    ``WaitSeconds`` (default 1, at most 20) while it is still active: whoever follows a run
+    learns of its end at once instead of at its next poll. A run this process drives is waited
+    for on its driver; one driven elsewhere, by reading the store every 50 ms."""
+    import time
+
+    from glue_nb.states import WORKFLOW_RUN_ACTIVE
+
+    wait = p.get("WaitSeconds")
+    wait = 1.0 if wait is None else float(wait)
+    if not 0 <= wait <= WAIT_MAX:
+        raise InvalidInputException(
+            f"WaitForWorkflowRun: WaitSeconds must be 0-{WAIT_MAX:g} seconds, got {wait:g}"
+        )
+    deadline = time.monotonic() + wait
+    svc.engine.reap_orphans()
+    row = _run_row(svc, p["Name"], p["RunId"])
+    while row["status"] in WORKFLOW_RUN_ACTIVE:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        driver = svc.engine.driver(p["RunId"])
+        if driver is not None:
+            driver.finished.wait(min(left, 0.5))
+        else:
+            time.sleep(min(left, 0.05))
+            svc.engine.reap_orphans()
+        row = _run_row(svc, p["Name"], p["RunId"])
+    return {"Run": svc.runs.run(row, include_graph=False)}
+
+
 def _job_context(name: str, run_id: str) -> Any:
     """The running job's context when ``(name, run_id)`` is its own workflow run."""
     from glue_nb.runtime import context
