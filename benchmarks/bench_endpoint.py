@@ -9,8 +9,10 @@ started through a warm server against Ploomber's whole process.
    answer) and ``get_workflow_run`` with the graph of a 100-node run (the largest answer).
 2. ``glue-nb serve`` on a free port: calls per second from 8 concurrent boto3 clients (each in
    its own thread, ``get_workflow``), and the latency of one call (median, p95).
-3. chain-20 of trivial notebooks: a whole client process (``python -c`` with boto3: define the
-   workflow, start it, poll until it ends) against a warm server, median of ``--reps``; and
+3. chain-20 of trivial notebooks: a whole client process against a warm server, median of
+   ``--reps``: with boto3 (define the workflow in 41 calls, start it, poll every 20 ms until it
+   ends), with a minimal JSON 1.1 client (the same calls by hand), and with glue-nb's own client
+   (the fluent API after ``glue_nb.connect``: one ApplyWorkflow, then WaitForWorkflowRun); and
    Ploomber 0.23.3's whole process on the same notebooks, timed as in bench_peers.py (its
    virtualenv is made on first use). Goal: glue-nb at most 0.05x Ploomber.
 
@@ -250,18 +252,38 @@ class boto3:
 )
 
 
+GLUE_NB_CLIENT = r"""
+import json, sys
+import glue_nb as gn
+url, spec_path, name = sys.argv[1], sys.argv[2], sys.argv[3]
+spec = json.load(open(spec_path))
+gn.connect(url, aws_access_key_id="bench", aws_secret_access_key="bench")
+jobs = {n["name"]: gn.NotebookJob(f"{name}-{n['name']}", n["notebook"], parameters={"x": n["x"]})
+        for n in spec["nodes"]}
+wf = gn.Workflow(name)
+wf.run(jobs[spec["nodes"][0]["name"]])
+for n in spec["nodes"][1:]:
+    wf.after(jobs[n["parents"][0]]).when_all_succeeded().run(jobs[n["name"]])
+run = wf.start().wait(progress=False)  # one ApplyWorkflow, then WaitForWorkflowRun
+if run.statistics["SucceededActions"] != len(jobs):
+    sys.exit(f"run failed: {run.describe(graph=False)}")
+"""
+
+
 def chain_vs_ploomber(url: str, folder: Path, reps: int, ploomber: bool) -> list[str]:
     """chain-20 through the server (a whole boto3 client process, and a whole process of a
     minimal JSON 1.1 client) and Ploomber's whole process, alternating, after a warm-up."""
     import bench_peers
 
     scratch = folder.parent
-    times: dict[str, list[float]] = {"boto3": [], "raw": [], "Ploomber": []}
+    times: dict[str, list[float]] = {"boto3": [], "raw": [], "glue-nb": [], "Ploomber": []}
     argv, cwd, env = (
         bench_peers.command("Ploomber", folder, scratch) if ploomber else ([], folder, {})
     )
     for rep in range(reps + 1):
-        for label, script in (("boto3", CHAIN_CLIENT), ("raw", RAW_CLIENT)):
+        for label, script in (
+            ("boto3", CHAIN_CLIENT), ("raw", RAW_CLIENT), ("glue-nb", GLUE_NB_CLIENT)
+        ):  # fmt: skip
             t = time.perf_counter()
             subprocess.run([sys.executable, "-c", script, url, str(folder / "dag.json"),
                             f"chain-{label}-{rep}"], check=True)  # fmt: skip
@@ -280,16 +302,19 @@ def chain_vs_ploomber(url: str, folder: Path, reps: int, ploomber: bool) -> list
         return f"{statistics.median(xs):.2f} s (runs: {', '.join(f'{t:.2f}' for t in xs)})"
 
     ours, raw = statistics.median(times["boto3"]), statistics.median(times["raw"])
+    fluent = statistics.median(times["glue-nb"])
     lines = [
         f"- glue-nb, a boto3 client process against a warm server: {show(times['boto3'])}",
         f"- glue-nb, a minimal JSON 1.1 client process (urllib): {show(times['raw'])}",
+        f"- glue-nb, a glue-nb client process (fluent API, connect()): {show(times['glue-nb'])}",
     ]
     if ploomber:
         theirs = statistics.median(times["Ploomber"])
         lines += [
             f"- Ploomber 0.23.3 (parallel), whole process: {show(times['Ploomber'])}",
             f"- glue-nb / Ploomber: **{ours / theirs:.3f}x** with boto3, **{raw / theirs:.3f}x**"
-            " with the minimal client (goal: at most 0.05x)",
+            f" with the minimal client, **{fluent / theirs:.3f}x** with glue-nb's client "
+            "(goal: at most 0.05x)",
         ]
     return lines
 
