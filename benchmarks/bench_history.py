@@ -8,8 +8,11 @@ times, as medians:
   (goal: < 1 s); baseline: ``pandas.read_sql`` of the same rows, untyped.
 - ``job_runs(workflow=...)``: half of them through the workflow filter.
 - the one-liners on the full frame: ``failure_rate``, ``duration_percentiles``, ``slowest_steps``.
+- ``job_runs`` through a ``glue-nb serve`` on the same store (HTTP on this machine, pages of
+  columns from ``GetJobRunHistory``), against the in-process read.
 
-Exit status 1 when the goal is missed. Options: ``--runs N`` (default 3), ``--rows N``.
+Exit status 1 when the goal is missed. Options: ``--runs N`` (default 3), ``--rows N``,
+``--no-server``.
 """
 
 from __future__ import annotations
@@ -109,11 +112,49 @@ def fill(client: gn.GlueClient, rows: int) -> None:
         )
 
 
+def _serve(home: Path) -> tuple[str, Callable[[], None]]:
+    """``glue-nb serve`` on ``home`` (a free port) → its URL and how to stop it."""
+    import subprocess
+    import threading
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "glue_nb", "serve", "--home", str(home), "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=home,
+    )  # fmt: skip
+    assert process.stdout is not None
+    for line in process.stdout:
+        if "listening on" in line:
+            url = line.split("listening on ")[1].split()[0]
+            break
+    else:
+        raise RuntimeError("glue-nb serve did not start")
+    threading.Thread(target=lambda: list(process.stdout or ()), daemon=True).start()
+
+    def stop() -> None:
+        process.terminate()
+        process.wait(60)
+
+    return url, stop
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument(
+        "--no-server", dest="server", action="store_false",
+        help="skip job_runs through a glue-nb serve on the same store",
+    )  # fmt: skip
     args = parser.parse_args()
+    import datetime
+    import os
+    import platform
+
+    print(
+        f"# bench_history.py: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, "
+        f"{os.cpu_count()} CPU, Python {platform.python_version()}, load average "
+        f"{os.getloadavg()[0]:.1f}"
+    )
     import pandas as pd
 
     with tempfile.TemporaryDirectory(prefix="glue-nb-bench-history-") as tmp:
@@ -142,6 +183,17 @@ def main() -> int:
         ):
             seconds, _ = timed(fn, args.runs)
             print(f"{name:<28} {seconds * 1000:>7.0f} ms")
+        if args.server:
+            url, stop = _serve(Path(tmp))
+            try:
+                remote = gn.client(endpoint_url=url)
+                history.job_runs(remote)  # the server's first history read, the client's model
+                http_s, over = timed(lambda: history.job_runs(remote), args.runs)
+                assert len(over) == len(df)
+                print(f"{'job_runs via glue-nb serve':<28} {http_s * 1000:>7.0f} ms  "
+                      f"{len(over):,} rows ({http_s / full_s:.1f}x in-process)")  # fmt: skip
+            finally:
+                stop()
         ok = full_s < GOAL
         print(
             f"goal: 100,000 job runs into a DataFrame in < {GOAL:g} s: {'ok' if ok else 'MISSED'}"
