@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from glue_nb.exceptions import InvalidInputException
+from glue_nb.exceptions import EntityNotFoundException, InvalidInputException
 from glue_nb.model import (
     MAX_RETRIES,
     check_arguments,
@@ -779,6 +779,12 @@ class Workflow:
 
         check_name("Workflow", name)
         stored = client(home).nb.get_workflow_definition(Name=name)
+        missing = [*stored.get("MissingJobs", []), *stored.get("MissingCrawlers", [])]
+        if missing:
+            raise EntityNotFoundException(
+                f"Workflow {name!r} names jobs or crawlers that are no longer defined: "
+                f"{', '.join(missing)}; define them again (or remove their triggers)"
+            )
         workflow = stored["Workflow"]
         wf = cls(
             name,

@@ -251,10 +251,10 @@ def _progress(run: Run, progress: bool | None) -> Progress | None:
     """Jupyter's HTML bar inside a kernel, tqdm's on a terminal (or when asked), else none."""
     import sys
 
-    from glue_nb.views.progress import NotebookProgress, TerminalProgress
-
     if progress is False:
         return None
+    from glue_nb.views.progress import NotebookProgress, TerminalProgress
+
     if _in_kernel():
         return NotebookProgress()
     if progress or sys.stderr.isatty():

@@ -138,6 +138,8 @@ NB_OPERATIONS: dict[str, dict[str, Any]] = {
             "Jobs": "JobList",
             "Triggers": "TriggerList",
             "Crawlers": "CrawlerList",
+            "MissingJobs": "NbStringList",
+            "MissingCrawlers": "NbStringList",
         },
         "doc": "A stored workflow with its triggers and the jobs and crawlers they name.",
     },

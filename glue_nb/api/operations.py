@@ -990,7 +990,8 @@ def apply_workflow(svc: Service, p: Params) -> dict[str, Any]:
 @operation("GetWorkflowDefinition", nb_only=True)
 def get_workflow_definition(svc: Service, p: Params) -> dict[str, Any]:
     """A stored workflow as ApplyWorkflow takes it: the workflow, its triggers (with their
-    State), and the jobs and crawlers they start or watch (``Workflow.load``)."""
+    State), and the jobs and crawlers they start or watch (``Workflow.load``); those named but
+    no longer defined are listed in ``MissingJobs`` / ``MissingCrawlers``."""
     name = check_name("Workflow", p["Name"])
     workflow = svc.definitions.workflow(name)
     triggers = svc.definitions.workflow_triggers(name)
@@ -999,15 +1000,23 @@ def get_workflow_definition(svc: Service, p: Params) -> dict[str, Any]:
     for trig in triggers:
         for ref in [*trig["Actions"], *(trig.get("Predicate") or {}).get("Conditions", [])]:
             if ref.get("JobName") and ref["JobName"] not in jobs:
-                jobs[ref["JobName"]] = svc.definitions.job(ref["JobName"])
+                try:
+                    jobs[ref["JobName"]] = svc.definitions.job(ref["JobName"])
+                except EntityNotFoundException:
+                    jobs[ref["JobName"]] = None
             if ref.get("CrawlerName") and ref["CrawlerName"] not in crawlers:
-                crawler = svc.crawlers.get_crawler(ref["CrawlerName"])["Crawler"]
-                crawlers[ref["CrawlerName"]] = _crawler_out(svc, crawler)
+                try:
+                    crawler = svc.crawlers.get_crawler(ref["CrawlerName"])["Crawler"]
+                    crawlers[ref["CrawlerName"]] = _crawler_out(svc, crawler)
+                except EntityNotFoundException:
+                    crawlers[ref["CrawlerName"]] = None
     return {
         "Workflow": workflow,
-        "Jobs": list(jobs.values()),
+        "Jobs": [j for j in jobs.values() if j is not None],
         "Triggers": triggers,
-        "Crawlers": list(crawlers.values()),
+        "Crawlers": [c for c in crawlers.values() if c is not None],
+        "MissingJobs": [n for n, j in jobs.items() if j is None],
+        "MissingCrawlers": [n for n, c in crawlers.items() if c is None],
     }
 
 

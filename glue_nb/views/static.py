@@ -229,20 +229,16 @@ def workflow_view(wf: Workflow, **options: Any) -> GraphView:
 
 
 def stored_view(client: GlueClient, workflow: str, **options: Any) -> GraphView:
-    """The static view of a stored workflow, from ``GetWorkflow(IncludeGraph=True)``."""
+    """The static view of a stored workflow, from ``GetWorkflow(IncludeGraph=True)`` and the
+    definitions of its jobs and crawlers (two requests to a server, whatever the size)."""
     graph = client.get_workflow(Name=workflow, IncludeGraph=True)["Workflow"]["Graph"]
     jobs, crawlers = {}, {}
-    for node in graph["Nodes"]:
-        try:
-            if node["Type"] == "JOB":
-                job = client.get_job(JobName=node["Name"])["Job"]
-                jobs[node["Name"]] = os.path.basename(job["Command"]["ScriptLocation"])
-            elif node["Type"] == "CRAWLER":
-                crawler = client.get_crawler(Name=node["Name"])["Crawler"]
-                database = crawler.get("DatabaseName")
-                crawlers[node["Name"]] = f"→ {database}" if database else "crawler"
-        except Exception:  # a node whose definition was deleted: still draw it
-            continue
+    stored = client.nb.get_workflow_definition(Name=workflow)  # deleted nodes: no label
+    for job in stored.get("Jobs", []):
+        jobs[job["Name"]] = os.path.basename(job["Command"]["ScriptLocation"])
+    for crawler in stored.get("Crawlers", []):
+        database = crawler.get("DatabaseName")
+        crawlers[crawler["Name"]] = f"→ {database}" if database else "crawler"
     return GraphView(graph, name=workflow, jobs=jobs, crawlers=crawlers, **options)
 
 
