@@ -452,3 +452,22 @@ def test_wait_returns_as_the_run_ends(
             again.client.wait_for_workflow_run(Name=wf.name, RunId=again.run_id, WaitSeconds=60)
     finally:
         gn.connect(None)
+
+
+def test_a_workflow_whose_job_was_deleted_loads_with_a_clear_error(
+    tmp_path: Path, clean_env: None
+) -> None:
+    from glue_nb.exceptions import EntityNotFoundException
+    from glue_nb.views.static import stored_view
+
+    home = tmp_path / "home"
+    wf = gn.Workflow("orphaned", home=home)
+    wf.run(job("kept")).when_all_succeeded().run(job("gone")).deploy()
+    c = gn.client(home)
+    c.delete_job(JobName="gone")
+    answer = c.nb.get_workflow_definition(Name="orphaned")
+    assert answer["MissingJobs"] == ["gone"] and [j["Name"] for j in answer["Jobs"]] == ["kept"]
+    with pytest.raises(EntityNotFoundException, match="no longer defined: gone"):
+        gn.Workflow.load("orphaned", home=home)
+    view = stored_view(c, "orphaned")
+    assert view.jobs == {"kept": Path(JOB_NB).name}  # the rest is still drawn
