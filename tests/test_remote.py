@@ -471,3 +471,33 @@ def test_a_workflow_whose_job_was_deleted_loads_with_a_clear_error(
         gn.Workflow.load("orphaned", home=home)
     view = stored_view(c, "orphaned")
     assert view.jobs == {"kept": Path(JOB_NB).name}  # the rest is still drawn
+
+
+@pytest.mark.endpoint
+@pytest.mark.kernel
+@pytest.mark.graphviz
+def test_live_view_of_a_run_on_the_server(remote: Any, server: Server) -> None:
+    """``run.view()`` of a server's run: refreshed from the server, stopped through it, its
+    notebook links read from it (in the kernel where no Jupyter server answers)."""
+    from glue_nb.views.live import RunView
+
+    wf = gn.Workflow("team-view").run(job("viewed", sleep=60)).when_all_succeeded().run(
+        job("after-viewed")
+    )  # fmt: skip
+    run = wf.start()
+    view = RunView(run, interval=0.2)
+    try:
+        assert view.state["home"] == server.url and view.refreshing
+        wait_for(lambda: view.categories().get("viewed") == "running", 120, "the view to follow")
+        view.stop()  # the Stop button where no Jupyter server answers: through the server
+        run.wait(timeout=60, progress=False)
+        wait_for(lambda: not view.refreshing, 30, "the view to see the end")
+        assert view.status == "STOPPED" and view.categories()["after-viewed"] == "never"
+        link = re.search(r'href="(glue-nb-notebook:[^"]+)"', view.table_html)
+        assert link is not None and "gluenb%2Bhttp" in link[1]
+        sent: list[Any] = []
+        view.send = lambda content, buffers=None: sent.append(content)  # type: ignore[method-assign]
+        view._send_notebook(link[1])
+        assert sent and "html" in sent[0] and "SEEN " in sent[0]["html"], sent
+    finally:
+        view.close()
