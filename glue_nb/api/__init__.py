@@ -7,5 +7,7 @@
 - :mod:`~glue_nb.api.server`: ``glue-nb serve``; :mod:`~glue_nb.api.auth`: SigV4 checks;
 - :mod:`~glue_nb.api.service`: the local service the handlers work on;
   :mod:`~glue_nb.api.paths`: paths confined to a server's roots;
-  :mod:`~glue_nb.api.shapes`: answers fitted to an output shape.
+  :mod:`~glue_nb.api.shapes`: answers fitted to an output shape;
+- :mod:`~glue_nb.api.columns`: job runs and crawls as pages of columns (glue-nb's
+  ``GetJobRunHistory``, read by :mod:`glue_nb.history`).
 """
