@@ -501,3 +501,27 @@ def test_live_view_of_a_run_on_the_server(remote: Any, server: Server) -> None:
         assert sent and "html" in sent[0] and "SEEN " in sent[0]["html"], sent
     finally:
         view.close()
+
+
+@pytest.mark.endpoint
+@pytest.mark.kernel
+def test_glue_nb_operations_answer_alike_in_process_and_over_http(
+    remote: Any, server: Server
+) -> None:
+    """The same request to glue-nb's own operations, answered in this process (on the server's
+    store) and by the server over HTTP, gives the same answer (nothing only one route has)."""
+    wf = gn.Workflow("team-alike", default_run_properties={"p": "1"})
+    wf.run(job("alike-a", n=3)).when_any_failed().run(job("alike-b"))
+    run = wf.start().wait(timeout=180, progress=False)
+    local = gn.client(server.home).nb
+    calls: list[tuple[str, dict[str, Any]]] = [
+        ("get_workflow_definition", {"Name": "team-alike"}),
+        ("wait_for_workflow_run", {"Name": "team-alike", "RunId": run.run_id}),
+        ("get_job_run_history", {"WorkflowName": "team-alike"}),
+        ("get_scheduler_status", {}),
+        ("get_workflow_run", {"Name": "team-alike", "RunId": run.run_id, "IncludeGraph": True}),
+    ]
+    for name, params in calls:
+        here, there = (getattr(c, name)(**params) for c in (local, remote.nb))
+        here.pop("ResponseMetadata"), there.pop("ResponseMetadata")
+        assert here == there, name
