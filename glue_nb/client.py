@@ -82,9 +82,13 @@ def client(
             credentials=creds if aws_access_key_id else None,
             config=config,
         )
+    from glue_nb.blueprint.context import current_client
     from glue_nb.runtime import context
     from glue_nb.store import default_home
 
+    running_layout = current_client.get()
+    if home is None and running_layout is not None and region_name is None and config is None:
+        return running_layout  # inside a blueprint layout: the run's client (its transaction)
     ctx = context()
     if home is None and not os.environ.get("GLUE_NB_HOME") and ctx is not None and ctx.home:
         home = ctx.home  # inside a job: the home of the run that started it
