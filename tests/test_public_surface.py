@@ -28,8 +28,10 @@ SURFACE: dict[str, list[str]] = {
     ],
     # what a job notebook imports
     "glue_nb.runtime": [
+        "Bookmark",
         "CONTEXT_ENV",
         "JobContext",
+        "bookmark",
         "context",
         "decode_properties",
         "encode_properties",

@@ -384,6 +384,23 @@ def batch_stop_job_run(svc: Service, p: Params) -> dict[str, Any]:
     return {"SuccessfulSubmissions": stopped, "Errors": errors}
 
 
+# -- job bookmarks -------------------------------------------------------------------------------
+def _bookmarks(svc: Service) -> Any:
+    from glue_nb.bookmarks import JobBookmarks
+
+    return JobBookmarks(svc.store, svc.definitions.job)
+
+
+@operation("GetJobBookmark")
+def get_job_bookmark(svc: Service, p: Params) -> dict[str, Any]:
+    return _bookmarks(svc).get_job_bookmark(p["JobName"], p.get("RunId"))
+
+
+@operation("ResetJobBookmark")
+def reset_job_bookmark(svc: Service, p: Params) -> dict[str, Any]:
+    return _bookmarks(svc).reset_job_bookmark(p["JobName"], p.get("RunId"))
+
+
 # -- triggers ------------------------------------------------------------------------------------
 @operation("CreateTrigger")
 def create_trigger(svc: Service, p: Params) -> dict[str, Any]:

@@ -17,9 +17,10 @@ import queue
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from glue_nb.bookmarks import advance, spec_bookmark
 from glue_nb.engine.jobs import check_runnable, job_spec, merge_arguments
 from glue_nb.engine.triggers import Action, TriggerPlan
 from glue_nb.exceptions import (
@@ -279,6 +280,7 @@ class RunDriver(threading.Thread):
                     job, key, arguments, minutes, home=self.store.home, workflow=self.workflow,
                     run_id=self.run_id, attempt=attempt, properties=properties,
                 )  # fmt: skip
+                spec = replace(spec, bookmark=spec_bookmark(self.store, job_name, arguments))
             except InvalidInputException as exc:
                 if strict:
                     raise
@@ -430,6 +432,11 @@ class RunDriver(threading.Thread):
                 )  # fmt: skip
                 if self.run_id and result.property_updates:
                     self.ledger.runs.merge_properties(self.run_id, result.property_updates)
+                if state is JobRunState.SUCCEEDED and result.bookmark:
+                    row = self.ledger.job_runs.get(result.job_run_id)
+                    if row is not None:
+                        advance(self.store, row["job_name"], row["id"], row["attempt"],
+                                result.bookmark)  # fmt: skip
         except GlueNbError as exc:  # ended meanwhile (by a repair): its record stands
             log.warning("job run %s: %s", result.job_run_id, exc)
 
