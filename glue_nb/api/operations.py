@@ -922,3 +922,16 @@ def get_workflow_events(svc: Service, p: Params) -> dict[str, Any]:
     page, token = paginate(events, p.get("NextToken"), p.get("MaxResults"), 1000,
                            "GetWorkflowEvents")  # fmt: skip
     return _page({}, "Events", page, token)
+
+
+@operation("GetLineage", nb_only=True)
+def get_lineage(svc: Service, p: Params) -> dict[str, Any]:
+    """What produced a resource and what read it, or what is upstream and downstream of a run
+    (:func:`glue_nb.lineage.graph.lineage`): ``Runs`` and ``Records`` as columns and rows."""
+    from glue_nb.lineage.graph import lineage
+
+    return lineage(
+        svc.store, resource=p.get("Resource"), kind=p.get("Kind"), run_id=p.get("RunId"),
+        workflow=p.get("WorkflowName"), depth=p.get("Depth"),
+        direction=p.get("Direction") or "BOTH",
+    )  # fmt: skip

@@ -1,0 +1,321 @@
+"""Lineage for real: crawls record what they wrote (tables and partitions with their VersionId)
+in their own transaction; job runs' reads and writes (recorded here with the store API, as the
+job kernel's recorder does) and real crawls link runs across workflows; the DataFrame, the
+graphviz picture and OpenLineage events are built from that."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from conftest import make_workflow, wait_run, write_notebook
+
+import glue_nb
+from glue_nb import history
+from glue_nb.crawlers import CrawlerService
+from glue_nb.engine import Engine
+from glue_nb.exceptions import EntityNotFoundException, InvalidInputException
+from glue_nb.store import Store
+from glue_nb.store.io import IoRecord, IoRecords
+
+#: Reads ``inp`` (if given) and writes ``out`` (if given): what the recorder would see.
+CELLS = [
+    'inp = ""\nout = ""\ntext = "x"',
+    """\
+import os
+if inp:
+    with open(inp) as fh:
+        fh.read()
+if out:
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(out, "w") as fh:
+        fh.write("id,value\\n1," + text + "\\n")""",
+]
+
+
+def file_record(direction: str, path: Path) -> IoRecord:
+    data = path.read_bytes()
+    st = path.stat()
+    return IoRecord(direction, "file", str(path), size=st.st_size, mtime_ns=st.st_mtime_ns,
+                    digest="sha256:" + hashlib.sha256(data).hexdigest())  # fmt: skip
+
+
+def job_run_ids(run: dict[str, Any]) -> dict[str, str]:
+    out = {}
+    for node in run["Graph"]["Nodes"]:
+        for jr in (node.get("JobDetails") or {}).get("JobRuns") or []:
+            out[node["Name"]] = jr["Id"]
+        for crawl in (node.get("CrawlerDetails") or {}).get("Crawls") or []:
+            out[node["Name"]] = crawl["CrawlId"]
+    return out
+
+
+# -- crawls record what they wrote ---------------------------------------------------------------
+def crawl_now(svc: CrawlerService, name: str) -> str:
+    engine = Engine.for_store(svc.store)
+    crawl_id = engine.start_crawl(name)
+    assert engine.wait(crawl_id, timeout=60)
+    return crawl_id
+
+
+def written(store: Store, crawl_id: str) -> dict[str, tuple[str, str | None]]:
+    return {
+        r.resource: (r.kind, r.version)
+        for r in IoRecords(store).of_run(crawl_id)
+        if r.direction == "write"
+    }
+
+
+def test_a_crawl_records_the_tables_and_partitions_it_created_or_changed(tmp_path: Path) -> None:
+    svc = CrawlerService(Store(tmp_path / "home"))
+    lake = tmp_path / "lake"
+    for month in (1, 2):
+        (lake / "sales" / f"month={month}").mkdir(parents=True)
+        (lake / "sales" / f"month={month}" / "x.csv").write_text(f"id,v\n{month},2\n")
+    (lake / "refs").mkdir()
+    (lake / "refs" / "r.json").write_text('{"k": "v"}\n')
+    svc.create_crawler(Name="c", Targets={"S3Targets": [{"Path": str(lake)}]}, DatabaseName="db")
+    first = crawl_now(svc, "c")
+    assert written(svc.store, first) == {
+        "db.sales": ("table", "0"), "db.refs": ("table", "0"),
+        "db.sales/month=1": ("partition", "0"), "db.sales/month=2": ("partition", "0"),
+    }  # fmt: skip
+    reads = {r.resource for r in IoRecords(svc.store).of_run(first) if r.direction == "read"}
+    assert reads == {f"{lake}/sales/", f"{lake}/refs/"}
+
+    # a new partition: only it is written; a changed schema: a new table version
+    (lake / "sales" / "month=3").mkdir()
+    (lake / "sales" / "month=3" / "x.csv").write_text("id,v\n3,2\n")
+    second = crawl_now(svc, "c")
+    assert written(svc.store, second).get("db.sales/month=3") == ("partition", "0")
+    assert "db.sales/month=1" not in written(svc.store, second)
+    assert "db.refs" not in written(svc.store, second)
+    (lake / "refs" / "r.json").write_text('{"k": "v", "n": 1}\n')
+    (lake / "sales" / "month=1" / "x.csv").unlink()
+    (lake / "sales" / "month=1").rmdir()
+    third = crawl_now(svc, "c")
+    w = written(svc.store, third)
+    assert w["db.refs"] == ("table", "1")
+    assert w["db.sales/month=1"] == ("partition", "0")  # deprecated: a change
+    # a crawl that fails writes no record
+    svc.update_crawler(Name="c", Targets={"S3Targets": [{"Path": str(tmp_path / "gone")}]})
+    failed = crawl_now(svc, "c")
+    assert svc.get_crawl(failed)["State"] == "FAILED"
+    assert IoRecords(svc.store).of_run(failed) == []
+
+
+def test_records_are_written_in_the_crawls_transaction(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The crawl's records commit with its catalog changes and its end, or not at all."""
+    from glue_nb.crawl import execute_crawl
+
+    svc = CrawlerService(Store(tmp_path / "home"))
+    (tmp_path / "lake" / "t").mkdir(parents=True)
+    (tmp_path / "lake" / "t" / "x.csv").write_text("a,b\n1,2\n3,4\n")
+    svc.create_crawler(Name="c", Targets={"S3Targets": [{"Path": str(tmp_path / "lake")}]},
+                       DatabaseName="db")  # fmt: skip
+    crawl_id, spec = svc.begin_crawl("c")
+    result = execute_crawl(spec)
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the crawl's end cannot be written")
+
+    with monkeypatch.context() as m:
+        m.setattr(svc.crawls, "end", broken)
+        with pytest.raises(RuntimeError):
+            svc.finish_crawl(crawl_id, result)
+    assert IoRecords(svc.store).of_run(crawl_id) == []
+    with pytest.raises(EntityNotFoundException):
+        svc.catalog.get_table(DatabaseName="db", Name="t")
+    assert svc.finish_crawl(crawl_id, result)["State"] == "SUCCEEDED"
+    assert written(svc.store, crawl_id) == {"db.t": ("table", "0")}
+
+
+# -- lineage across workflows --------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Two workflows sharing files and a table, each run for real, twice for ``ingest``:
+
+    ingest: extract (writes lake/sales/month=1/part-0.csv) -> crawl (table lake.sales)
+            -> report (reads lake.sales, writes out/report.csv)
+    publish: publish (reads out/report.csv, writes memory://pub/report.csv)
+    """
+    root = tmp_path_factory.mktemp("lineage")
+    home = root / "home"
+    nb = write_notebook(root / "nb" / "step.ipynb", CELLS)
+    c = glue_nb.client(home).nb
+    part = root / "lake" / "sales" / "month=1" / "part-0.csv"
+    report = root / "out" / "report.csv"
+    c.create_crawler(Name="sales_crawler", DatabaseName="lake",
+                     Targets={"S3Targets": [{"Path": str(root / "lake")}]})  # fmt: skip
+    make_workflow(
+        c, "ingest",
+        {"extract": {"notebook": str(nb)}, "report": {"notebook": str(nb)}},
+        start=[{"JobName": "extract", "Arguments": {"--out": str(part)}}],
+        conditional=[
+            ("crawl after extract", [{"LogicalOperator": "EQUALS", "JobName": "extract",
+                                      "State": "SUCCEEDED"}], "AND",
+             [{"CrawlerName": "sales_crawler"}]),
+            ("report after crawl", [{"LogicalOperator": "EQUALS",
+                                     "CrawlerName": "sales_crawler", "CrawlState": "SUCCEEDED"}],
+             "AND", [{"JobName": "report", "Arguments": {"--out": str(report)}}]),
+        ],
+    )  # fmt: skip
+    make_workflow(
+        c, "publish", {"publish": {"notebook": str(nb)}},
+        start=[{"JobName": "publish", "Arguments": {"--inp": str(report)}}],
+    )  # fmt: skip
+    io = IoRecords(c.store)
+    runs = []
+    for text in ("first", "second"):
+        c.update_job(JobName="extract", JobUpdate={
+            "Command": {"Name": "notebook", "ScriptLocation": str(nb)},
+            "DefaultArguments": {"--text": text},
+        })  # fmt: skip
+        run_id = c.start_workflow_run(Name="ingest")["RunId"]
+        run = wait_run(c, "ingest", run_id)
+        assert run["Status"] == "COMPLETED", run
+        ids = job_run_ids(run)
+        # what the job kernel's recorder records for each job run, once it has ended
+        io.record("job", ids["extract"], [file_record("write", part)])
+        io.record("job", ids["report"], [IoRecord("read", "table", "lake.sales", version="0"),
+                                         file_record("write", report)])  # fmt: skip
+        runs.append({"run_id": run_id, **ids, "report_digest": file_record("read", report).digest})
+        time.sleep(0.05)
+    pub_run = c.start_workflow_run(Name="publish")["RunId"]
+    pub = job_run_ids(wait_run(c, "publish", pub_run))["publish"]
+    published = IoRecord("write", "url", "memory://pub/report.csv", etag="e1")
+    io.record("job", pub, [file_record("read", report), published])
+    return {"client": c, "home": home, "root": root, "part": part, "report": report,
+            "runs": runs, "publish": pub, "publish_run": pub_run}  # fmt: skip
+
+
+def edges(df: pd.DataFrame) -> set[tuple[int, str, str, str]]:
+    return {(int(h), str(d), str(n), str(r)) for h, d, n, r in
+            zip(df.hop, df.direction, df.name, df.resource, strict=True)}  # fmt: skip
+
+
+@pytest.mark.kernel
+def test_what_produced_a_file_and_everything_downstream_of_it(world: dict[str, Any]) -> None:
+    c, part, report = world["client"], world["part"], world["report"]
+    second = world["runs"][1]
+    df = history.lineage(c, resource=str(part))
+    writers = df[(df.direction == "write") & (df.resource == str(part))]
+    assert set(writers["id"]) == {r["extract"] for r in world["runs"]}  # produced it, twice
+    assert set(writers["hop"]) == {-1}
+    lake = str(world["root"] / "lake") + "/sales/"
+    crawl_reads = df[(df.type == "CRAWLER") & (df.direction == "read")]
+    assert set(crawl_reads.resource) == {lake} and set(crawl_reads.hop) == {1}
+    # each crawl read the extract of its own workflow run (the one that ended just before it)
+    assert {(r["sales_crawler"], r["extract"]) for r in world["runs"]} == set(
+        zip(crawl_reads["id"], crawl_reads["source_id"], strict=True)
+    )
+    e = edges(df)
+    assert (1, "write", "sales_crawler", "lake.sales") in e
+    # report read the table, whose data is the file under its Location: one hop away
+    assert (1, "read", "report", "lake.sales") in e
+    assert (1, "write", "report", str(report)) in e
+    assert (2, "read", "publish", str(report)) in e  # another workflow, through the file
+    assert (2, "write", "publish", "memory://pub/report.csv") in e
+    table_reads = df[(df.name == "report") & (df.direction == "read")]
+    sources = set(zip(table_reads["id"], table_reads["source_id"], strict=True))
+    for r in world["runs"]:  # each report read its own run's extract, and the crawl's table
+        assert (r["report"], r["extract"]) in sources
+    assert (world["runs"][1]["report"], world["runs"][0]["extract"]) not in sources
+    # publish read the second report (its digest says so), not the first
+    pub_read = df[(df.name == "publish") & (df.direction == "read")]
+    assert list(pub_read.source_id) == [second["report"]]
+    assert set(df[df.name == "publish"].workflow) == {"publish"}
+
+    # typed like the rest of history
+    assert isinstance(df.dtypes["state"], pd.CategoricalDtype)
+    assert str(df.dtypes["started"]) == "datetime64[us, UTC]"
+    assert df.dtypes["hop"] == "int64" and str(df.dtypes["size"]) == "Int64"
+    assert set(df.state.astype(str)) == {"SUCCEEDED"}
+
+    # depth 1: the runs that wrote it, and those that read it (the crawls, the table's reader)
+    near = history.lineage(c, resource=str(part), depth=1)
+    assert set(near.hop) == {-1, 1}
+    assert set(near.name.astype(str)) == {"extract", "sales_crawler", "report"}
+    # the folder: what was written under it
+    folder = history.lineage(c, resource=str(part.parent), direction="upstream")
+    assert set(folder.name.astype(str)) == {"extract"}
+
+
+@pytest.mark.kernel
+def test_upstream_of_a_run_across_workflows(world: dict[str, Any]) -> None:
+    c = world["client"]
+    first, second = world["runs"]
+    up = history.lineage(c, run=world["publish"], direction="upstream")
+    hops = {(str(n), i): int(h) for n, i, h in zip(up.name, up["id"], up.hop, strict=True)}
+    assert hops[("publish", world["publish"])] == 0
+    assert hops[("report", second["report"])] == -1
+    assert hops[("extract", second["extract"])] == -2  # the data under lake.sales's Location
+    crawls = {i for (n, i), h in hops.items() if n == "sales_crawler" and h == -2}
+    assert crawls  # the crawl that wrote the table's latest definition
+    assert first["report"] not in set(up["id"])  # the first report is not upstream of it
+    assert not (up.hop > 0).any()
+
+    # downstream of the first report: nobody read its output before it was replaced
+    down = history.lineage(c, run=first["report"], direction="downstream")
+    assert set(down["id"]) == {first["report"]}
+    # the second report's output reached publish
+    down = history.lineage(c, run=second["report"], direction="downstream")
+    assert world["publish"] in set(down["id"])
+
+    # a whole workflow: publish's upstream reaches into ingest
+    wf = history.lineage(c, workflow="publish", direction="upstream")
+    assert {"ingest", "publish"} <= set(wf.workflow.dropna().astype(str))
+    # a workflow run: its job runs and crawls are the seeds
+    run = history.lineage(c, run=second["run_id"], depth=0)
+    assert set(run["id"]) == {second["extract"], second["sales_crawler"], second["report"]}
+    assert set(run.hop) == {0}
+
+
+@pytest.mark.kernel
+def test_tables_and_partitions_and_bad_requests(world: dict[str, Any]) -> None:
+    c = world["client"]
+    second = world["runs"][1]
+    table = history.lineage(c, resource="lake.sales", depth=1)
+    producers = table[(table.direction == "write") & (table.hop == -1)]
+    assert set(producers["id"]) == {r[k] for r in world["runs"] for k in ("sales_crawler",
+                                                                          "extract")}  # fmt: skip
+    assert set(producers[producers.type == "JOB"].resource) == {str(world["part"])}
+    readers = table[(table.direction == "read") & (table.hop == 1)]
+    assert set(readers.name.astype(str)) == {"report"}
+    part = history.lineage(c, resource="lake.sales/month=1", direction="upstream", depth=1)
+    made = part[(part.direction == "write") & (part.kind == "partition")]
+    assert world["runs"][0]["sales_crawler"] in set(made["id"])  # the first crawl created it
+    assert set(made.version) == {"0"} and set(made.hop) == {-1}
+    data = part[(part.direction == "write") & (part.kind == "file")]
+    assert set(data["id"]) == {r["extract"] for r in world["runs"]}  # under its Location
+    with pytest.raises(InvalidInputException, match="one of Resource"):
+        history.lineage(c)
+    with pytest.raises(InvalidInputException, match="Direction"):
+        history.lineage(c, run=second["report"], direction="sideways")
+    with pytest.raises(EntityNotFoundException, match="jr_nope"):
+        history.lineage(c, run="jr_nope")
+    with pytest.raises(EntityNotFoundException, match="nope"):
+        history.lineage(c, workflow="nope")
+    assert history.lineage(c, resource=str(world["root"] / "never.csv")).empty
+
+
+def test_resource_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from glue_nb.lineage.graph import resource_key
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "a.csv").write_text("")
+    assert resource_key("data") == ("file", f"{tmp_path}/data/")
+    assert resource_key("a.csv") == ("file", f"{tmp_path}/a.csv")  # exists: a file
+    assert resource_key("db.t") == ("table", "db.t")
+    assert resource_key("DB.Sales/year=2026") == ("partition", "db.sales/year=2026")
+    assert resource_key("s3://b/k/") == ("url", "s3://b/k/")
+    assert resource_key(f"file://{tmp_path}/a.csv") == ("file", f"{tmp_path}/a.csv")
+    assert resource_key("x.csv", "file") == ("file", f"{tmp_path}/x.csv")
+    assert resource_key("DB.T", "table") == ("table", "db.t")
