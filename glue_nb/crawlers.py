@@ -46,6 +46,7 @@ from glue_nb.exceptions import (
     OperationTimeoutException,
 )
 from glue_nb.ids import new_crawl_id
+from glue_nb.lineage import openlineage as lineage_events
 from glue_nb.lineage.graph import location_resource
 from glue_nb.model import check_name, check_string_map
 from glue_nb.states import CRAWL_FINAL, CrawlerState, CrawlState
@@ -714,6 +715,7 @@ class CrawlerService:
                 summary["Stats"] = dict(result.get("Stats") or {})
                 summary["Incremental"] = bool(result.get("Incremental"))
             self.crawls.end(crawl, state, error, summary)
+            self.store.after_commit(lambda: lineage_events.notify(self.store, crawl_id, "end"))
             done = self.crawls.get(crawl_id)
         assert done is not None
         return self.crawl_dict(done)

@@ -6,6 +6,8 @@ graphviz picture and OpenLineage events are built from that."""
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -319,3 +321,172 @@ def test_resource_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     assert resource_key(f"file://{tmp_path}/a.csv") == ("file", f"{tmp_path}/a.csv")
     assert resource_key("x.csv", "file") == ("file", f"{tmp_path}/x.csv")
     assert resource_key("DB.T", "table") == ("table", "db.t")
+
+
+# -- the picture ---------------------------------------------------------------------------------
+@pytest.mark.kernel
+def test_the_picture_draws_kinds_as_shapes_and_links_runs(
+    world: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from glue_nb import lineage
+
+    c, second = world["client"], world["runs"][1]
+    df = history.lineage(c, run=world["publish"], direction="upstream")
+    monkeypatch.chdir(world["root"])
+    pic = lineage.view(df, links="notebook")
+    dot = pic.source
+    for shape in ("box", "hexagon", "cylinder", "note", "tab"):
+        assert f'shape="{shape}"' in dot, shape
+    assert "report.csv" in dot and "lake.sales" in dot
+    svg = pic.svg()
+    assert svg.lstrip().startswith("<?xml") or "<svg" in svg
+    # a job run links to its executed notebook, relative to the working directory
+    report_run = next(r for r in pic.runs if r["Id"] == second["report"])
+    href = pic.href(report_run)
+    assert href is not None and not href.startswith("/") and href.endswith(".ipynb")
+    assert (world["root"] / href).exists()
+    assert f'href="{href}"' in svg or f'xlink:href="{href}"' in svg
+    crawl = next(r for r in pic.runs if r["Type"] == "CRAWLER")
+    assert pic.href(crawl) is None  # a crawl has no notebook
+    bundle = pic._repr_mimebundle_()
+    assert "image/svg+xml" in bundle and "publish" in bundle["text/plain"]
+
+    # with glue-nb's server extension: the run's page, under the server's base URL
+    served = lineage.view(df, links="server", base_url="/user/me/")
+    served.home = str(world["home"])
+    link = served.href(report_run)
+    assert link is not None and link.startswith("/user/me/glue-nb/report?home=")
+    assert f"run_id={second['run_id']}" in link and "workflow=ingest" in link
+    # auto: the Jupyter server that started this kernel (its runtime file names our parent)
+    runtime_dir = tmp_path / "runtime"
+    runtime_dir.mkdir()
+    (runtime_dir / f"jpserver-{os.getppid()}.json").write_text(json.dumps({"base_url": "/lab1/"}))
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(runtime_dir))
+    auto = lineage.view(df)
+    assert auto.links == "server" and auto.href(report_run).startswith("/lab1/glue-nb/report?")
+    # many runs of a job: one node each
+    merged = lineage.view(history.lineage(c, workflow="ingest", depth=0), by="job")
+    assert merged.source.count("2 job runs") == 2 and "2 crawler runs" in merged.source
+    out = merged.render(tmp_path / "lineage.png")
+    assert Path(out).read_bytes()[:4] == b"\x89PNG"
+
+
+# -- OpenLineage ---------------------------------------------------------------------------------
+#: The OpenLineage spec's RunEvent as JSON Schema: the required members and their forms.
+RUN_EVENT = {
+    "type": "object",
+    "required": ["eventTime", "producer", "schemaURL", "eventType", "run", "job"],
+    "properties": {
+        "eventTime": {"type": "string"},
+        "producer": {"type": "string", "pattern": "^https?://"},
+        "schemaURL": {"type": "string", "pattern": "^https://openlineage.io/spec/"},
+        "eventType": {"enum": ["START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER"]},
+        "run": {
+            "type": "object",
+            "required": ["runId"],
+            "properties": {"runId": {"type": "string"}, "facets": {"$ref": "#/$defs/facets"}},
+        },
+        "job": {
+            "type": "object",
+            "required": ["namespace", "name"],
+            "properties": {
+                "namespace": {"type": "string", "minLength": 1},
+                "name": {"type": "string", "minLength": 1},
+                "facets": {"$ref": "#/$defs/facets"},
+            },
+        },
+        "inputs": {"type": "array", "items": {"$ref": "#/$defs/dataset"}},
+        "outputs": {"type": "array", "items": {"$ref": "#/$defs/dataset"}},
+    },
+    "$defs": {
+        "facets": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "required": ["_producer", "_schemaURL"],
+                "properties": {"_schemaURL": {"type": "string", "pattern": "^https://"}},
+            },
+        },
+        "dataset": {
+            "type": "object",
+            "required": ["namespace", "name"],
+            "properties": {
+                "namespace": {"type": "string", "minLength": 1},
+                "name": {"type": "string", "minLength": 1},
+                "facets": {"$ref": "#/$defs/facets"},
+            },
+        },
+    },
+}
+
+
+def check_event(event: dict[str, Any]) -> None:
+    """Valid as the spec says: the schema above, then openlineage-python's own model of the spec
+    (its classes check the run id, the time and the URIs) built from the JSON."""
+    import uuid
+    from datetime import datetime
+
+    import jsonschema
+    from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent
+    from openlineage.client.event_v2 import RunState as EventType
+
+    jsonschema.validate(event, RUN_EVENT)
+    uuid.UUID(event["run"]["runId"])
+    assert datetime.fromisoformat(event["eventTime"].replace("Z", "+00:00")).tzinfo is not None
+    RunEvent(
+        eventType=EventType(event["eventType"]),
+        eventTime=event["eventTime"],
+        producer=event["producer"],
+        run=Run(runId=event["run"]["runId"]),
+        job=Job(namespace=event["job"]["namespace"], name=event["job"]["name"]),
+        inputs=[InputDataset(namespace=d["namespace"], name=d["name"])
+                for d in event.get("inputs", [])],
+        outputs=[OutputDataset(namespace=d["namespace"], name=d["name"])
+                 for d in event.get("outputs", [])],
+    )  # fmt: skip
+
+
+@pytest.mark.kernel
+def test_openlineage_events_of_past_runs(world: dict[str, Any], tmp_path: Path) -> None:
+    from glue_nb import lineage
+    from glue_nb.api.service import DEFAULT_ACCOUNT, DEFAULT_REGION
+    from glue_nb.lineage.openlineage import CATALOG_NAMESPACE, events_json, run_uuid
+
+    assert f"arn:aws:glue:{DEFAULT_REGION}:{DEFAULT_ACCOUNT}" == CATALOG_NAMESPACE
+    c, second = world["client"], world["runs"][1]
+    events = events_json(lineage.run_events(c, workflow="ingest"))
+    assert len(events) == 12  # 2 runs x 3 nodes x START + COMPLETE
+    for event in events:
+        check_event(event)
+    by_run: dict[str, list[dict[str, Any]]] = {}
+    for event in events:
+        by_run.setdefault(event["run"]["runId"], []).append(event)
+    report = by_run[run_uuid(second["report"])]
+    assert [e["eventType"] for e in report] == ["START", "COMPLETE"]
+    done = report[1]
+    assert done["job"] == {"namespace": "glue-nb", "name": "job/report",
+                           "facets": done["job"]["facets"]}  # fmt: skip
+    assert done["job"]["facets"]["jobType"]["jobType"] == "JOB"
+    parent = done["run"]["facets"]["parent"]
+    assert parent["run"]["runId"] == run_uuid(second["run_id"])
+    assert parent["job"]["name"] == "workflow/ingest"
+    [table] = done["inputs"]
+    assert (table["namespace"], table["name"]) == (CATALOG_NAMESPACE, "table/lake/sales")
+    assert table["facets"]["version"]["datasetVersion"] == "0"  # the table's VersionId
+    assert [(o["namespace"], o["name"]) for o in done["outputs"]] == [
+        ("file", str(world["report"]))
+    ]
+    crawl = by_run[run_uuid(second["sales_crawler"])][1]
+    assert crawl["job"]["name"] == "crawler/sales_crawler"
+    assert ("file", str(world["root"] / "lake" / "sales")) in {
+        (i["namespace"], i["name"]) for i in crawl["inputs"]
+    }
+    published = events_json(lineage.run_events(c, run=world["publish"]))[1]
+    assert [(o["namespace"], o["name"]) for o in published["outputs"]] == [
+        ("memory://pub", "report.csv")
+    ]
+    path = tmp_path / "events.jsonl"
+    assert lineage.write_events(lineage.run_events(c, run=world["publish"]), path) == 2
+    assert [json.loads(line)["eventType"] for line in path.read_text().splitlines()] == [
+        "START", "COMPLETE",
+    ]  # fmt: skip

@@ -37,7 +37,7 @@ RECORD_COLUMNS = [
 ]  # fmt: skip
 RUN_COLUMNS = [
     "Id", "Type", "Name", "State", "StartedOn", "CompletedOn", "WorkflowName", "WorkflowRunId",
-    "NodeId", "Attempt", "OutputLocation",
+    "NodeId", "Attempt", "OutputLocation", "ErrorMessage",
 ]  # fmt: skip
 _CATALOG = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+(/.+)?$")
 

@@ -35,7 +35,7 @@ RECORD_COLUMNS = (
 #: Columns of a run tuple (job runs and crawls alike; ``type`` is JOB or CRAWLER).
 RUN_COLUMNS = (
     "id", "type", "name", "state", "started_on", "completed_on", "workflow_name",
-    "workflow_run_id", "node_id", "attempt", "output_location",
+    "workflow_run_id", "node_id", "attempt", "output_location", "error_message",
 )  # fmt: skip
 
 _RECORDS = ", ".join(RECORD_COLUMNS)
@@ -130,10 +130,10 @@ def runs(store: Store, keys: Iterable[str]) -> dict[str, tuple[Any, ...]]:
             marks = ",".join("?" * len(batch))
             for row in cur.execute(
                 "SELECT id, 'JOB', job_name, state, started_on, completed_on, workflow_name, "
-                "workflow_run_id, node_id, attempt, output_location FROM job_runs "
+                "workflow_run_id, node_id, attempt, output_location, error_message FROM job_runs "
                 f"WHERE id IN ({marks}) UNION ALL "
                 "SELECT crawl_id, 'CRAWLER', crawler_name, state, started_on, completed_on, "
-                "workflow_name, workflow_run_id, node_id, 0, NULL FROM crawls "
+                "workflow_name, workflow_run_id, node_id, 0, NULL, error_message FROM crawls "
                 f"WHERE crawl_id IN ({marks})",
                 [*batch, *batch],
             ):
