@@ -18,6 +18,7 @@ from conftest import make_workflow, wait_run, write_notebook
 
 import glue_nb
 from glue_nb import history
+from glue_nb.client import GlueClient
 from glue_nb.crawlers import CrawlerService
 from glue_nb.engine import Engine
 from glue_nb.exceptions import EntityNotFoundException, InvalidInputException
@@ -490,3 +491,87 @@ def test_openlineage_events_of_past_runs(world: dict[str, Any], tmp_path: Path) 
     assert [json.loads(line)["eventType"] for line in path.read_text().splitlines()] == [
         "START", "COMPLETE",
     ]  # fmt: skip
+
+
+@pytest.mark.kernel
+def test_openlineage_events_are_sent_live_to_a_collector_and_a_file(
+    client: GlueClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real HTTP collector on the loopback receives START then COMPLETE / FAIL / ABORT of each
+    job run and crawl as it happens; the same events go to a file."""
+    import http.server
+    import threading
+
+    from glue_nb.lineage.openlineage import flush, run_uuid
+
+    received: list[tuple[str, dict[str, Any]]] = []
+
+    class Collector(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((self.path, json.loads(body)))
+            self.send_response(201)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Collector)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    events_file = tmp_path / "events.jsonl"
+    monkeypatch.setenv("GLUE_NB_OPENLINEAGE_URL", f"http://127.0.0.1:{server.server_port}")
+    monkeypatch.setenv("GLUE_NB_OPENLINEAGE_FILE", str(events_file))
+    try:
+        nb = write_notebook(tmp_path / "nb" / "step.ipynb", [
+            'fail = ""\nsleep = 0.0', "import time\nif sleep:\n    time.sleep(sleep)",
+            "if fail:\n    raise ValueError(fail)",
+        ])  # fmt: skip
+        (tmp_path / "lake" / "t").mkdir(parents=True)
+        (tmp_path / "lake" / "t" / "x.csv").write_text("a,b\n1,2\n")
+        lake = {"S3Targets": [{"Path": str(tmp_path / "lake")}]}
+        client.create_crawler(Name="crawl", DatabaseName="db", Targets=lake)
+        make_workflow(
+            client, "w", {"ok": {"notebook": str(nb)}, "bad": {"notebook": str(nb)}},
+            start=["ok", {"JobName": "bad", "Arguments": {"--fail": "boom"}},
+                   {"CrawlerName": "crawl"}],
+        )  # fmt: skip
+        run = wait_run(client, "w", client.start_workflow_run(Name="w")["RunId"])
+        ids = job_run_ids(run)
+        client.create_job(Name="slow", Command={"Name": "notebook", "ScriptLocation": str(nb)})
+        slow = client.start_job_run(JobName="slow", Arguments={"--sleep": "60"})["JobRunId"]
+        wait_for_state = time.monotonic() + 120
+        while client.get_job_run(JobName="slow", RunId=slow)["JobRun"]["JobRunState"] != "RUNNING":
+            assert time.monotonic() < wait_for_state
+            time.sleep(0.1)
+        client.batch_stop_job_run(JobName="slow", JobRunIds=[slow])
+        deadline = time.monotonic() + 120
+        while client.get_job_run(JobName="slow", RunId=slow)["JobRun"]["JobRunState"] != "STOPPED":
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        assert flush(30)
+        expected = {
+            run_uuid(ids["ok"]): ["START", "COMPLETE"],
+            run_uuid(ids["bad"]): ["START", "FAIL"],
+            run_uuid(ids["crawl"]): ["START", "COMPLETE"],
+            run_uuid(slow): ["START", "ABORT"],
+        }
+        got: dict[str, list[str]] = {}
+        for path, event in received:
+            assert path == "/api/v1/lineage"
+            check_event(event)
+            got.setdefault(event["run"]["runId"], []).append(event["eventType"])
+        assert got == expected
+        fail = next(e for _, e in received if e["eventType"] == "FAIL")
+        assert "boom" in fail["run"]["facets"]["errorMessage"]["message"]
+        crawl_end = next(
+            e
+            for _, e in received
+            if e["job"]["name"] == "crawler/crawl" and e["eventType"] == "COMPLETE"
+        )
+        assert [o["name"] for o in crawl_end["outputs"]] == ["table/db/t"]  # fmt: skip
+        lines = [json.loads(line) for line in events_file.read_text().splitlines()]
+        assert sorted(json.dumps(e, sort_keys=True) for e in lines) == sorted(
+            json.dumps(e, sort_keys=True) for _, e in received
+        )
+    finally:
+        server.shutdown()
