@@ -88,9 +88,10 @@ NB_OPERATIONS: dict[str, dict[str, Any]] = {
             "Direction": "NbString",
         },
         "required": [],
-        "output": {"Runs": "NbDocument", "Records": "NbDocument"},
+        "output": {"Runs": "NbString", "Records": "NbString"},
         "doc": "What produced a resource and what read it, or what is upstream and downstream "
-        "of a job run, crawl, workflow run or workflow (glue_nb.lineage).",
+        "of a job run, crawl, workflow run or workflow (glue_nb.lineage): Runs and Records are "
+        'JSON text, {"Columns": [...], "Rows": [[...], ...]}.',
     },
 }
 

@@ -31,7 +31,7 @@ from glue_nb.exceptions import (
     SchedulerRunningException,
 )
 from glue_nb.model import check_name, check_start_job_run, check_string_map
-from glue_nb.store import loads
+from glue_nb.store import dumps, loads
 
 __all__ = ["GLUE", "NB", "Handler", "implemented"]
 
@@ -927,11 +927,13 @@ def get_workflow_events(svc: Service, p: Params) -> dict[str, Any]:
 @operation("GetLineage", nb_only=True)
 def get_lineage(svc: Service, p: Params) -> dict[str, Any]:
     """What produced a resource and what read it, or what is upstream and downstream of a run
-    (:func:`glue_nb.lineage.graph.lineage`): ``Runs`` and ``Records`` as columns and rows."""
+    (:func:`glue_nb.lineage.graph.lineage`): ``Runs`` and ``Records`` as JSON text of columns
+    and rows (compact: a lineage may hold 100,000 records)."""
     from glue_nb.lineage.graph import lineage
 
-    return lineage(
+    answer = lineage(
         svc.store, resource=p.get("Resource"), kind=p.get("Kind"), run_id=p.get("RunId"),
         workflow=p.get("WorkflowName"), depth=p.get("Depth"),
         direction=p.get("Direction") or "BOTH",
     )  # fmt: skip
+    return {k: dumps(v) for k, v in answer.items()}

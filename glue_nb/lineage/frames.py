@@ -76,9 +76,7 @@ def lineage(
     nb = client.nb if client is not None else _default_client()
     params = request(resource=resource, run=run, workflow=workflow, depth=depth,
                      direction=direction, kind=kind)  # fmt: skip
-    answer = nb.get_lineage(**params)
-    answer.pop("ResponseMetadata", None)
-    return frame_of(answer)
+    return frame_of(nb.get_lineage(**params))
 
 
 def _default_client() -> Any:
@@ -88,60 +86,63 @@ def _default_client() -> Any:
 
 
 def frame_of(answer: Mapping[str, Any]) -> pd.DataFrame:
-    """The DataFrame of a GetLineage answer."""
+    """The DataFrame of a GetLineage answer (its JSON text, or decoded)."""
     import numpy as np
     import pandas as pd
+    import pyarrow as pa
 
+    from glue_nb.lineage.graph import decode
     from glue_nb.states import CRAWL_STATES, JOB_RUN_STATES
     from glue_nb.views.frames import run_frame
 
+    answer = decode(answer)
     states = list(dict.fromkeys((*JOB_RUN_STATES, *CRAWL_STATES)))
-
     runs_cols = answer["Runs"]["Columns"]
-    runs = {r[0]: dict(zip(runs_cols, r, strict=True)) for r in answer["Runs"]["Rows"]}
+    run_index = {r[0]: i for i, r in enumerate(answer["Runs"]["Rows"])}
+    run_rows = answer["Runs"]["Rows"]
     rec_cols = answer["Records"]["Columns"]
-    records = [dict(zip(rec_cols, r, strict=True)) for r in answer["Records"]["Rows"]]
-    empty: dict[str, Any] = {}
+    rows = answer["Records"]["Rows"]
+    n = len(rows)
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(rec_cols)
+    record = dict(zip(rec_cols, columns, strict=True))
+    which = [run_index.get(run_id) for run_id in record["RunId"]]
 
-    def run_of(rec: Mapping[str, Any]) -> dict[str, Any]:
-        return runs.get(rec["RunId"], empty)
+    def of_run(key: str) -> list[Any]:
+        k = runs_cols.index(key)
+        return [None if i is None else run_rows[i][k] for i in which]
 
-    def times(values: list[Any], unit: str = "s") -> Any:
+    def times(values: Any, unit: str = "s") -> Any:
         array = np.array([np.nan if v is None else float(v) for v in values], dtype="float64")
         return pd.to_datetime(array, unit=unit, utc=True).as_unit("us")
 
-    def strings(values: list[Any]) -> Any:
-        return pd.array([None if v is None else str(v) for v in values], dtype="string")
-
-    def column(key: str, source: str = "record") -> list[Any]:
-        if source == "record":
-            return [r.get(key) for r in records]
-        return [run_of(r).get(key) for r in records]
+    def strings(values: Any) -> Any:
+        # through an Arrow array: pandas' own conversion of a list of str is several times slower
+        return pd.array(pa.array(list(values), type=pa.large_string()), dtype="string")
 
     data = {
-        "hop": np.array(column("Hop"), dtype="int64"),
-        "direction": pd.Categorical(column("Direction"), categories=["read", "write"]),
-        "kind": pd.Categorical(column("Kind"), categories=["file", "url", "table", "partition"]),
-        "resource": strings(column("Resource")),
-        "type": pd.Categorical(column("Type", "run"), categories=["JOB", "CRAWLER"]),
-        "name": pd.Categorical(column("Name", "run")),
-        "id": strings(column("RunId")),
-        "state": pd.Categorical(column("State", "run"), categories=states),
-        "attempt": pd.array(column("Attempt", "run"), dtype="Int64"),
-        "started": times(column("StartedOn", "run")),
-        "completed": times(column("CompletedOn", "run")),
-        "workflow": pd.Categorical(column("WorkflowName", "run")),
-        "run_id": strings(column("WorkflowRunId", "run")),
-        "source_id": strings(column("SourceRunId")),
-        "version": strings(column("Version")),
-        "digest": strings(column("Digest")),
-        "etag": strings(column("Etag")),
-        "size": pd.array(column("Size"), dtype="Int64"),
-        "mtime": times(column("MtimeNs"), unit="ns"),
-        "recorded": times(column("RecordedOn")),
-        "output_notebook": strings(column("OutputLocation", "run")),
-        "node_id": strings(column("NodeId", "run")),
+        "hop": np.array(record["Hop"], dtype="int64").reshape(n),
+        "direction": pd.Categorical(record["Direction"], categories=["read", "write"]),
+        "kind": pd.Categorical(record["Kind"], categories=["file", "url", "table", "partition"]),
+        "resource": strings(record["Resource"]),
+        "type": pd.Categorical(of_run("Type"), categories=["JOB", "CRAWLER"]),
+        "name": pd.Categorical(of_run("Name")),
+        "id": strings(record["RunId"]),
+        "state": pd.Categorical(of_run("State"), categories=states),
+        "attempt": pd.array(of_run("Attempt"), dtype="Int64"),
+        "started": times(of_run("StartedOn")),
+        "completed": times(of_run("CompletedOn")),
+        "workflow": pd.Categorical(of_run("WorkflowName")),
+        "run_id": strings(of_run("WorkflowRunId")),
+        "source_id": strings(record["SourceRunId"]),
+        "version": strings(record["Version"]),
+        "digest": strings(record["Digest"]),
+        "etag": strings(record["Etag"]),
+        "size": pd.array(list(record["Size"]), dtype="Int64"),
+        "mtime": times(record["MtimeNs"], unit="ns"),
+        "recorded": times(record["RecordedOn"]),
+        "output_notebook": strings(of_run("OutputLocation")),
+        "node_id": strings(of_run("NodeId")),
     }
     frame = pd.DataFrame({c: data[c] for c in COLUMNS})
-    frame.attrs[ANSWER] = {"Runs": answer["Runs"], "Records": answer["Records"]}
+    frame.attrs[ANSWER] = answer
     return run_frame(frame)

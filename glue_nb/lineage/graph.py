@@ -9,7 +9,8 @@ under it, a table read (``db.t``) its partitions (``db.t/k=v``), and a write rea
 of its folders and of its table. Nothing here depends on when records were written, so job-run
 records recorded later (or copied to a reused run) join the same queries.
 
-:func:`lineage` answers glue-nb's ``GetLineage``: ``Runs`` and ``Records`` as columns and rows.
+:func:`lineage` answers glue-nb's ``GetLineage``: ``Runs`` and ``Records`` as columns and rows
+(:func:`decode` reads them back from the API's JSON text).
 Each record row carries a ``Hop``: 0 for the seed runs, -1 for the runs that produced what they
 (or the seed resource) read, -2 for theirs, +1 for the runs that read what they wrote, ...;
 ``SourceRunId`` on a read names the run whose write it read (one row per such run).
@@ -18,9 +19,10 @@ Each record row carries a ``Hop``: 0 for the seed runs, -1 for the runs that pro
 from __future__ import annotations
 
 import bisect
+import json
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +30,15 @@ from glue_nb.exceptions import EntityNotFoundException, InvalidInputException
 from glue_nb.store import Store, dumps
 from glue_nb.store import lineage as queries
 
-__all__ = ["DIRECTIONS", "Rec", "Walk", "lineage", "location_resource", "resource_key"]
+__all__ = [
+    "DIRECTIONS",
+    "Rec",
+    "Walk",
+    "decode",
+    "lineage",
+    "location_resource",
+    "resource_key",
+]
 
 DIRECTIONS = ("BOTH", "UPSTREAM", "DOWNSTREAM")
 RECORD_COLUMNS = [
@@ -57,6 +67,17 @@ class Rec:
     etag: str | None
     version: str | None
     recorded: float
+    start: float  # when its run started
+    end: float  # when its run ended (or the record was recorded)
+
+
+def decode(answer: Mapping[str, Any]) -> dict[str, Any]:
+    """A GetLineage answer with ``Runs`` and ``Records`` as ``{"Columns", "Rows"}`` (the API
+    sends them as JSON text)."""
+    return {
+        key: json.loads(answer[key]) if isinstance(answer[key], str) else answer[key]
+        for key in ("Runs", "Records")
+    }
 
 
 def resource_key(text: str, kind: str | None = None) -> tuple[str, str]:
@@ -133,7 +154,7 @@ class Walk:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.run_rows: dict[str, tuple[Any, ...]] = {}
-        self.rows: dict[tuple[Any, ...], tuple[int, Rec, str | None]] = {}
+        self.rows: dict[tuple[int, str, str, str, str], tuple[int, Rec, str | None]] = {}
         self.up: dict[str, int] = {}
         self.down: dict[str, int] = {}
         self.located: dict[str, str | None] = {}
@@ -143,14 +164,6 @@ class Walk:
         missing = [k for k in dict.fromkeys(keys) if k not in self.run_rows]
         if missing:
             self.run_rows.update(queries.runs(self.store, missing))
-
-    def _start(self, run: str, fallback: float) -> float:
-        row = self.run_rows.get(run)
-        return float(row[4]) if row is not None and row[4] is not None else fallback
-
-    def _end(self, rec: Rec) -> float:
-        row = self.run_rows.get(rec.run)
-        return float(row[5]) if row is not None and row[5] is not None else rec.recorded
 
     # -- scopes ----------------------------------------------------------------------------------
     def _locations(self, resources: Iterable[tuple[str, str]]) -> None:
@@ -210,12 +223,14 @@ class Walk:
             exact += e
             prefixes += p
         writes = [Rec(*w) for w in queries.records_on(self.store, "write", exact, prefixes)]
-        self.load_runs([*(w.run for w in writes), *(r.run for r in reads)])
         by_resource: dict[str, list[Rec]] = {}
         for w in writes:
             by_resource.setdefault(w.resource, []).append(w)
-        for group in by_resource.values():
-            group.sort(key=self._end)
+        ends: dict[str, list[float]] = {}
+        for name, group in by_resource.items():
+            keyed = sorted((w.end, i) for i, w in enumerate(group))
+            by_resource[name] = [group[i] for _, i in keyed]
+            ends[name] = [end for end, _ in keyed]
         names = sorted(by_resource)
         out: dict[Rec, list[Rec]] = {}
         for r in reads:
@@ -226,13 +241,15 @@ class Walk:
                 while i < len(names) and names[i].startswith(prefix):
                     scope.append(names[i])
                     i += 1
-            start = self._start(r.run, r.recorded)
-            chosen = [self._choose(r, start, by_resource[n]) for n in scope]
+            start = r.start
+            chosen = [self._choose(r, start, by_resource[n], ends[n]) for n in scope]
             out[r] = [w for w in chosen if w is not None and w.run != r.run]
         return out
 
-    def _choose(self, read: Rec, start: float, writes: list[Rec]) -> Rec | None:
-        ends = [self._end(w) for w in writes]
+    @staticmethod
+    def _choose(read: Rec, start: float, writes: list[Rec], ends: list[float]) -> Rec | None:
+        """The write ``read`` read: the latest whose run ended before the reader started and
+        whose content does not differ; else a later one whose content is the same."""
         i = bisect.bisect_right(ends, start)
         for w in reversed(writes[:i]):
             if _same(read, w) is not False:
@@ -254,7 +271,7 @@ class Walk:
 
     # -- rows ------------------------------------------------------------------------------------
     def add(self, hop: int, rec: Rec, source: str | None = None) -> None:
-        key = (hop, rec.run, rec.direction, rec.resource, source)
+        key = (hop, rec.run, rec.direction, rec.resource, source or "")
         self.rows.setdefault(key, (hop, rec, source))
 
     def add_read(self, hop: int, rec: Rec, sources: list[Rec]) -> None:
@@ -307,7 +324,6 @@ class Walk:
         for k in keys:
             self.up[k] = self.down[k] = 0
         reads, writes = self.records(keys, "read"), self.records(keys, "write")
-        self.load_runs(keys)
         self.upstream(reads, 0, depth if direction != "DOWNSTREAM" else 0)
         self.downstream(writes, 0, depth if direction != "UPSTREAM" else 0)
 
@@ -316,7 +332,6 @@ class Walk:
         if direction != "DOWNSTREAM" and depth != 0:
             exact, prefixes = self.read_scope(kind, resource)
             writes = [Rec(*w) for w in queries.records_on(self.store, "write", exact, prefixes)]
-            self.load_runs(w.run for w in writes)
             for w in writes:
                 self.up.setdefault(w.run, -1)
                 self.add(-1, w)
@@ -331,8 +346,7 @@ class Walk:
 
     # -- the answer ------------------------------------------------------------------------------
     def answer(self) -> dict[str, Any]:
-        rows = sorted(self.rows.values(), key=lambda x: (x[0], x[1].run, x[1].direction,
-                                                          x[1].resource, x[2] or ""))  # fmt: skip
+        rows = [self.rows[key] for key in sorted(self.rows)]
         self.load_runs(rec.run for _, rec, _ in rows)
         records = [
             [hop, r.run, r.direction, r.kind, r.resource, r.size, r.mtime_ns, r.digest, r.etag,

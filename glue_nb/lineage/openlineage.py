@@ -230,6 +230,9 @@ def to_json(event: Any) -> str:
 
 def answer_events(answer: Mapping[str, Any], phases: Iterable[str] = ("start", "end")) -> list[Any]:
     """The events of every run of a GetLineage answer, oldest first."""
+    from glue_nb.lineage.graph import decode
+
+    answer = decode(answer)
     runs = [dict(zip(answer["Runs"]["Columns"], r, strict=True)) for r in answer["Runs"]["Rows"]]
     cols = answer["Records"]["Columns"]
     by_run: dict[str, list[dict[str, Any]]] = {}
@@ -263,9 +266,8 @@ def _store_events(store: Store, key: str, phase: str) -> list[Any]:
     records = []
     if phase == "end":
         for r in queries.records_of_runs(store, [key]):
-            records.append(dict(zip(("RunKind", "RunId", "Direction", "Kind", "Resource", "Size",
-                                     "MtimeNs", "Digest", "Etag", "Version", "RecordedOn"), r,
-                                    strict=True)))  # fmt: skip
+            records.append({"Direction": r[2], "Kind": r[3], "Resource": r[4], "Digest": r[7],
+                            "Etag": r[8], "Version": r[9]})  # fmt: skip
     return build_events(run, records, phases=(phase,))
 
 

@@ -106,6 +106,9 @@ class LineageView:
 
             answer = answer.attrs[ANSWER]
         assert isinstance(answer, Mapping)
+        from glue_nb.lineage.graph import decode
+
+        answer = decode(answer)
         self.runs = [dict(zip(answer["Runs"]["Columns"], r, strict=True))
                      for r in answer["Runs"]["Rows"]]  # fmt: skip
         self.records = [dict(zip(answer["Records"]["Columns"], r, strict=True))

@@ -27,10 +27,11 @@ __all__ = [
     "tables_at",
 ]
 
-#: Columns of a record tuple.
+#: Columns of a record tuple: the record, then when its run started and ended (a run not in
+#: the store: when the record was recorded).
 RECORD_COLUMNS = (
     "run_kind", "run_key", "direction", "kind", "resource", "size", "mtime_ns", "digest", "etag",
-    "version", "recorded_on",
+    "version", "recorded_on", "run_started_on", "run_completed_on",
 )  # fmt: skip
 #: Columns of a run tuple (job runs and crawls alike; ``type`` is JOB or CRAWLER).
 RUN_COLUMNS = (
@@ -38,7 +39,17 @@ RUN_COLUMNS = (
     "workflow_run_id", "node_id", "attempt", "output_location", "error_message",
 )  # fmt: skip
 
-_RECORDS = ", ".join(RECORD_COLUMNS)
+_RECORDS = (
+    "io.run_kind, io.run_key, io.direction, io.kind, io.resource, io.size, io.mtime_ns, "
+    "io.digest, io.etag, io.version, io.recorded_on, "
+    "COALESCE(j.started_on, c.started_on, io.recorded_on), "
+    "COALESCE(j.completed_on, c.completed_on, io.recorded_on)"
+)
+#: io_records with the job run or crawl of each (primary-key lookups)
+_FROM = (
+    "io_records io LEFT JOIN job_runs j ON io.run_kind = 'job' AND j.id = io.run_key "
+    "LEFT JOIN crawls c ON io.run_kind = 'crawl' AND c.crawl_id = io.run_key"
+)
 _CHUNK = 500
 
 
@@ -73,10 +84,10 @@ def records_of_runs(
         cur = _cursor(conn)
         for batch in _chunks(keys):
             marks = ",".join("?" * len(batch))
-            sql = f"SELECT {_RECORDS} FROM io_records WHERE run_key IN ({marks})"
+            sql = f"SELECT {_RECORDS} FROM {_FROM} WHERE io.run_key IN ({marks})"
             params: list[Any] = list(batch)
             if direction is not None:
-                sql += " AND direction = ?"
+                sql += " AND io.direction = ?"
                 params.append(direction)
             out.extend(cur.execute(sql, params).fetchall())
     return out
@@ -105,16 +116,16 @@ def records_on(
         for batch in _chunks(dict.fromkeys(exact)):
             take(
                 cur.execute(
-                    f"SELECT {_RECORDS} FROM io_records WHERE resource IN "
-                    f"({','.join('?' * len(batch))}) AND direction = ?",
+                    f"SELECT {_RECORDS} FROM {_FROM} WHERE io.resource IN "
+                    f"({','.join('?' * len(batch))}) AND io.direction = ?",
                     [*batch, direction],
                 ).fetchall()
             )
         for prefix in dict.fromkeys(p for p in prefixes if p):
             take(
                 cur.execute(
-                    f"SELECT {_RECORDS} FROM io_records WHERE resource >= ? AND resource < ? "
-                    "AND direction = ?",
+                    f"SELECT {_RECORDS} FROM {_FROM} WHERE io.resource >= ? AND io.resource < ? "
+                    "AND io.direction = ?",
                     (prefix, _after(prefix), direction),
                 ).fetchall()
             )
