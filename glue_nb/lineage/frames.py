@@ -9,7 +9,8 @@ Columns: ``hop`` (0: the seed runs; -1, -2, ...: upstream; 1, 2, ...: downstream
 (read / write), ``kind`` (file / url / table / partition) and ``resource``; the run: ``type``
 (JOB / CRAWLER), ``name`` (job or crawler), ``id`` (job run or crawl id), ``state``,
 ``attempt``, ``started``, ``completed``, ``workflow``, ``run_id`` (its workflow run); on a read,
-``source_id``: the run whose write it read (one row per such run); what identified the content:
+``source_id``: the run whose write it read (one row per such run) and ``source_resource``, what
+that run wrote (a file under the folder or table read, say); what identified the content:
 ``version``, ``digest``, ``etag``, ``size``, ``mtime``; ``recorded`` and ``output_notebook``.
 States, names and kinds are categoricals; times tz-aware UTC. ``df.attrs["glue_nb_lineage"]``
 keeps the raw answer (what :func:`glue_nb.lineage.view` draws).
@@ -30,8 +31,8 @@ __all__ = ["ANSWER", "COLUMNS", "frame_of", "lineage", "request"]
 ANSWER = "glue_nb_lineage"
 COLUMNS = [
     "hop", "direction", "kind", "resource", "type", "name", "id", "state", "attempt", "started",
-    "completed", "workflow", "run_id", "source_id", "version", "digest", "etag", "size", "mtime",
-    "recorded", "output_notebook", "node_id",
+    "completed", "workflow", "run_id", "source_id", "source_resource", "version", "digest",
+    "etag", "size", "mtime", "recorded", "output_notebook", "node_id",
 ]  # fmt: skip
 
 
@@ -134,6 +135,7 @@ def frame_of(answer: Mapping[str, Any]) -> pd.DataFrame:
         "workflow": pd.Categorical(of_run("WorkflowName")),
         "run_id": strings(of_run("WorkflowRunId")),
         "source_id": strings(record["SourceRunId"]),
+        "source_resource": strings(record["SourceResource"]),
         "version": strings(record["Version"]),
         "digest": strings(record["Digest"]),
         "etag": strings(record["Etag"]),

@@ -13,7 +13,8 @@ records recorded later (or copied to a reused run) join the same queries.
 (:func:`decode` reads them back from the API's JSON text).
 Each record row carries a ``Hop``: 0 for the seed runs, -1 for the runs that produced what they
 (or the seed resource) read, -2 for theirs, +1 for the runs that read what they wrote, ...;
-``SourceRunId`` on a read names the run whose write it read (one row per such run).
+``SourceRunId`` on a read names the run whose write it read (one row per such run) and
+``SourceResource`` what that run wrote (a file under the folder or table read, say).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ __all__ = [
 DIRECTIONS = ("BOTH", "UPSTREAM", "DOWNSTREAM")
 RECORD_COLUMNS = [
     "Hop", "RunId", "Direction", "Kind", "Resource", "Size", "MtimeNs", "Digest", "Etag",
-    "Version", "RecordedOn", "SourceRunId",
+    "Version", "RecordedOn", "SourceRunId", "SourceResource",
 ]  # fmt: skip
 RUN_COLUMNS = [
     "Id", "Type", "Name", "State", "StartedOn", "CompletedOn", "WorkflowName", "WorkflowRunId",
@@ -154,7 +155,7 @@ class Walk:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.run_rows: dict[str, tuple[Any, ...]] = {}
-        self.rows: dict[tuple[int, str, str, str, str], tuple[int, Rec, str | None]] = {}
+        self.rows: dict[tuple[int, str, str, str, str], tuple[int, Rec, Rec | None]] = {}
         self.up: dict[str, int] = {}
         self.down: dict[str, int] = {}
         self.located: dict[str, str | None] = {}
@@ -270,15 +271,16 @@ class Walk:
         return [(r, ws) for r, ws in linked.items() if any((w.run, w.resource) in mine for w in ws)]
 
     # -- rows ------------------------------------------------------------------------------------
-    def add(self, hop: int, rec: Rec, source: str | None = None) -> None:
-        key = (hop, rec.run, rec.direction, rec.resource, source or "")
+    def add(self, hop: int, rec: Rec, source: Rec | None = None) -> None:
+        key = (hop, rec.run, rec.direction, rec.resource, source.run if source else "")
         self.rows.setdefault(key, (hop, rec, source))
 
     def add_read(self, hop: int, rec: Rec, sources: list[Rec]) -> None:
+        """A read, once per run whose write it read (with the first such write's resource)."""
         if not sources:
             self.add(hop, rec)
-        for w in sources:
-            self.add(hop, rec, w.run)
+        for w in sorted(sources, key=lambda w: w.resource):
+            self.add(hop, rec, w)
 
     def records(self, keys: Iterable[str], direction: str) -> list[Rec]:
         return [Rec(*r) for r in queries.records_of_runs(self.store, keys, direction)]
@@ -350,8 +352,8 @@ class Walk:
         self.load_runs(rec.run for _, rec, _ in rows)
         records = [
             [hop, r.run, r.direction, r.kind, r.resource, r.size, r.mtime_ns, r.digest, r.etag,
-             r.version, r.recorded, source]
-            for hop, r, source in rows
+             r.version, r.recorded, w.run if w else None, w.resource if w else None]
+            for hop, r, w in rows
         ]  # fmt: skip
         runs = [list(self.run_rows[k]) for k in dict.fromkeys(r[1] for r in records)
                 if k in self.run_rows]  # fmt: skip

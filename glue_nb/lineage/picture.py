@@ -206,6 +206,7 @@ class LineageView:
         node_of, lines = self._run_nodes()
         resources: dict[str, str] = {}
         edges: dict[tuple[str, str], None] = {}
+        within: dict[tuple[str, str], None] = {}
         for rec in self.records:
             resource = rec["Resource"]
             if resource not in resources:
@@ -231,7 +232,19 @@ class LineageView:
                 else (run_node, resources[resource])
             )
             edges.setdefault(pair, None)
-        body = "\n".join(lines + [f"  {a} -> {b};" for a, b in edges])
+            inner = rec.get("SourceResource")
+            if inner and inner != resource:  # what was written lies in what was read
+                within.setdefault((inner, resource), None)
+        body = "\n".join(
+            lines
+            + [f"  {a} -> {b};" for a, b in edges]
+            + [
+                f'  {resources[a]} -> {resources[b]} [style="dashed", arrowhead="none", '
+                f'tooltip="{_q(a)[1:-1]} is in {_q(b)[1:-1]}"];'
+                for a, b in within
+                if a in resources and b in resources
+            ]
+        )
         return (
             "digraph lineage {\n"
             f'  rankdir={self.rankdir}; bgcolor="transparent"; nodesep=0.25; ranksep=0.45;\n'
