@@ -64,8 +64,9 @@ def make_job(c: GlueClient, s: dict[str, Any], name: str, option: str | None, **
     )
 
 
-def run_job(c: GlueClient, name: str, **arguments: str) -> dict[str, Any]:
-    run_id = c.start_job_run(JobName=name, Arguments=arguments)["JobRunId"]
+def run_job(c: GlueClient, name: str, executor: Any = None, **arguments: str) -> dict[str, Any]:
+    extra = {"Executor": executor} if executor is not None else {}
+    run_id = c.start_job_run(JobName=name, Arguments=arguments, **extra)["JobRunId"]
     return wait_job(c, name, run_id)
 
 
@@ -306,3 +307,40 @@ def test_glue_shapes_in_process(client: GlueClient, setup: dict[str, Any], home:
     assert_output("ResetJobBookmark", reset)
     with pytest.raises(glue.exceptions.EntityNotFoundException):
         glue.reset_job_bookmark(JobName="nosuchjob")
+
+
+@pytest.mark.dask
+@pytest.mark.slow
+def test_the_bookmark_travels_to_a_dask_worker_and_back(
+    client: GlueClient, setup: dict[str, Any]
+) -> None:
+    """A worker process has no store: the state goes in the job's spec, the files it handed out
+    come back in the result, and the bookmark advances in the owner's store."""
+    import logging
+
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(
+        n_workers=1,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=":0",
+        silence_logs=logging.ERROR,
+    )
+    dask = distributed.Client(cluster)
+    try:
+        write(setup["incoming"], "a.csv", "1")
+        make_job(client, setup, "remote", "job-bookmark-enable")
+        first = run_job(client, "remote", dask)
+        assert first["JobRunState"] == "SUCCEEDED", first.get("ErrorMessage")
+        write(setup["incoming"], "b.csv", "2")
+        second = run_job(client, "remote", dask)
+        assert [names(h) for h in handed(setup)] == [["a.csv"], ["b.csv"]]
+        entry = bookmark(client, "remote")
+        assert (entry["Run"], entry["RunId"], entry["PreviousRunId"]) == (
+            2, second["Id"], first["Id"],
+        )  # fmt: skip
+        worker_pids = set(dask.run(os.getpid).values())
+        assert os.getpid() not in worker_pids
+    finally:
+        dask.close()
+        cluster.close()
