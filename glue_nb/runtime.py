@@ -232,7 +232,13 @@ def _list_files(path: str, pattern: str, recursive: bool) -> tuple[str, list[tup
     """(source, [(location, shown, mtime_ns, size)]) of the files under ``path`` whose path
     relative to it matches ``pattern`` (a glob matched from the right, so ``*.csv`` matches at any
     depth), sorted."""
+    import fnmatch
     from pathlib import PurePosixPath
+
+    def matches(rel: str) -> bool:
+        if "/" not in pattern:  # a name pattern: compare the name alone (fast)
+            return fnmatch.fnmatchcase(rel.rsplit("/", 1)[-1], pattern)
+        return PurePosixPath(rel).match(pattern)
 
     found: list[tuple[Any, ...]] = []
     if "://" in path and not path.startswith("file://"):
@@ -252,7 +258,7 @@ def _list_files(path: str, pattern: str, recursive: bool) -> tuple[str, list[tup
             rel = name[len(base) :].lstrip("/")
             if info.get("type", "file") != "file" or any(_hidden(p) for p in rel.split("/")):
                 continue
-            if PurePosixPath(rel).match(pattern):
+            if matches(rel):
                 url = fs.unstrip_protocol(name)
                 found.append((url, url, _ns(info), info.get("size")))
         return source, sorted(found)
@@ -260,20 +266,26 @@ def _list_files(path: str, pattern: str, recursive: bool) -> tuple[str, list[tup
     source = os.path.normpath(os.path.abspath(local))
     if os.path.isfile(source):
         st = os.stat(source)
-        matched = PurePosixPath(os.path.basename(source)).match(pattern)
+        matched = matches(os.path.basename(source))
         return source, [(source, local, st.st_mtime_ns, st.st_size)] if matched else []
     if not os.path.isdir(source):
         raise FileNotFoundError(f"bookmark.new_files: no folder or file {path!r} ({source})")
-    for folder, dirs, files in os.walk(source):
-        dirs[:] = sorted(d for d in dirs if not _hidden(d)) if recursive else []
-        for name in files:
-            if _hidden(name):
-                continue
-            full = os.path.join(folder, name)
-            rel = os.path.relpath(full, source).replace(os.sep, "/")
-            if PurePosixPath(rel).match(pattern):
-                st = os.stat(full)
-                found.append((full, os.path.join(local, rel), st.st_mtime_ns, st.st_size))
+    shown = local if local.endswith("/") else local + "/"
+
+    def walk(folder: str, prefix: str) -> None:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                name = entry.name
+                if _hidden(name):
+                    continue
+                if entry.is_dir():
+                    if recursive:
+                        walk(entry.path, prefix + name + "/")
+                elif matches(prefix + name):
+                    st = entry.stat()
+                    found.append((entry.path, shown + prefix + name, st.st_mtime_ns, st.st_size))
+
+    walk(source, "")
     return source, sorted(found)
 
 
