@@ -46,6 +46,7 @@ SURFACE: dict[str, list[str]] = {
         "duration_percentiles",
         "failure_rate",
         "job_runs",
+        "lineage",
         "run_table",
         "slowest_steps",
         "workflow_runs",
