@@ -11,6 +11,7 @@ answer the usual questions:
     history.duration_percentiles(df)    # per job: p50 / p90 / p99 of successful runs
     history.slowest_steps(df, 5)        # the five longest job runs
     history.compare_runs(client, "month-close", run_a, run_b)   # what changed
+    history.lineage(resource="lake/sales/")  # what produced it, what read it (glue_nb.lineage)
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ __all__ = [
     "duration_percentiles",
     "failure_rate",
     "job_runs",
+    "lineage",
     "run_table",
     "slowest_steps",
     "workflow_runs",
@@ -354,6 +356,25 @@ def workflow_runs(client: GlueClient | None, workflow: str | None = None) -> pd.
         frame[name] = frame[name].astype("int64")
     frame = frame[order].sort_values("started", ascending=False, kind="stable", ignore_index=True)
     return _display(frame)
+
+
+def lineage(
+    client: GlueClient | None = None,
+    *,
+    resource: str | None = None,
+    run: str | None = None,
+    workflow: str | None = None,
+    depth: int | None = None,
+    direction: str = "both",
+    kind: str | None = None,
+) -> pd.DataFrame:
+    """What produced a resource and which runs read it, or what is upstream and downstream of a
+    run (job run, crawl, workflow run) or of every run of a workflow: one row per read or write
+    on the way (see :mod:`glue_nb.lineage.frames` for the columns)."""
+    from glue_nb.lineage.frames import lineage as lineage_frame
+
+    return lineage_frame(client, resource=resource, run=run, workflow=workflow, depth=depth,
+                         direction=direction, kind=kind)  # fmt: skip
 
 
 def _all_workflows(client: GlueClient) -> list[str]:

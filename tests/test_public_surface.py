@@ -28,8 +28,10 @@ SURFACE: dict[str, list[str]] = {
     ],
     # what a job notebook imports
     "glue_nb.runtime": [
+        "Bookmark",
         "CONTEXT_ENV",
         "JobContext",
+        "bookmark",
         "context",
         "decode_properties",
         "encode_properties",
@@ -44,6 +46,7 @@ SURFACE: dict[str, list[str]] = {
         "duration_percentiles",
         "failure_rate",
         "job_runs",
+        "lineage",
         "run_table",
         "slowest_steps",
         "workflow_runs",

@@ -78,6 +78,21 @@ NB_OPERATIONS: dict[str, dict[str, Any]] = {
         "doc": "A workflow's events, oldest first, with the run each went to.",
         "paginate": "Events",
     },
+    "GetLineage": {
+        "input": {
+            "Resource": "NbString",
+            "Kind": "NbString",
+            "RunId": "NbString",
+            "WorkflowName": "NbString",
+            "Depth": "NbInteger",
+            "Direction": "NbString",
+        },
+        "required": [],
+        "output": {"Runs": "NbString", "Records": "NbString"},
+        "doc": "What produced a resource and what read it, or what is upstream and downstream "
+        "of a job run, crawl, workflow run or workflow (glue_nb.lineage): Runs and Records are "
+        'JSON text, {"Columns": [...], "Rows": [[...], ...]}.',
+    },
 }
 
 _NB_SHAPES: dict[str, dict[str, Any]] = {

@@ -31,7 +31,7 @@ from glue_nb.exceptions import (
     SchedulerRunningException,
 )
 from glue_nb.model import check_name, check_start_job_run, check_string_map
-from glue_nb.store import loads
+from glue_nb.store import dumps, loads
 
 __all__ = ["GLUE", "NB", "Handler", "implemented"]
 
@@ -382,6 +382,23 @@ def batch_stop_job_run(svc: Service, p: Params) -> dict[str, Any]:
                 }
             )
     return {"SuccessfulSubmissions": stopped, "Errors": errors}
+
+
+# -- job bookmarks -------------------------------------------------------------------------------
+def _bookmarks(svc: Service) -> Any:
+    from glue_nb.bookmarks import JobBookmarks
+
+    return JobBookmarks(svc.store, svc.definitions.job)
+
+
+@operation("GetJobBookmark")
+def get_job_bookmark(svc: Service, p: Params) -> dict[str, Any]:
+    return _bookmarks(svc).get_job_bookmark(p["JobName"], p.get("RunId"))
+
+
+@operation("ResetJobBookmark")
+def reset_job_bookmark(svc: Service, p: Params) -> dict[str, Any]:
+    return _bookmarks(svc).reset_job_bookmark(p["JobName"], p.get("RunId"))
 
 
 # -- triggers ------------------------------------------------------------------------------------
@@ -905,3 +922,18 @@ def get_workflow_events(svc: Service, p: Params) -> dict[str, Any]:
     page, token = paginate(events, p.get("NextToken"), p.get("MaxResults"), 1000,
                            "GetWorkflowEvents")  # fmt: skip
     return _page({}, "Events", page, token)
+
+
+@operation("GetLineage", nb_only=True)
+def get_lineage(svc: Service, p: Params) -> dict[str, Any]:
+    """What produced a resource and what read it, or what is upstream and downstream of a run
+    (:func:`glue_nb.lineage.graph.lineage`): ``Runs`` and ``Records`` as JSON text of columns
+    and rows (compact: a lineage may hold 100,000 records)."""
+    from glue_nb.lineage.graph import lineage
+
+    answer = lineage(
+        svc.store, resource=p.get("Resource"), kind=p.get("Kind"), run_id=p.get("RunId"),
+        workflow=p.get("WorkflowName"), depth=p.get("Depth"),
+        direction=p.get("Direction") or "BOTH",
+    )  # fmt: skip
+    return {k: dumps(v) for k, v in answer.items()}

@@ -17,9 +17,10 @@ import queue
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from glue_nb.bookmarks import advance, spec_bookmark
 from glue_nb.engine.jobs import check_runnable, job_spec, merge_arguments
 from glue_nb.engine.triggers import Action, TriggerPlan
 from glue_nb.exceptions import (
@@ -33,6 +34,7 @@ from glue_nb.executors import Executor, Handle, Task
 from glue_nb.graph import DesignGraph
 from glue_nb.ids import new_job_run_id
 from glue_nb.jobs.spec import JobResult
+from glue_nb.lineage import openlineage as lineage_events
 from glue_nb.states import CrawlState, JobRunState, WorkflowRunState
 from glue_nb.store.job_runs import JobRunRow
 from glue_nb.timeutil import now
@@ -279,6 +281,7 @@ class RunDriver(threading.Thread):
                     job, key, arguments, minutes, home=self.store.home, workflow=self.workflow,
                     run_id=self.run_id, attempt=attempt, properties=properties,
                 )  # fmt: skip
+                spec = replace(spec, bookmark=spec_bookmark(self.store, job_name, arguments))
             except InvalidInputException as exc:
                 if strict:
                     raise
@@ -308,6 +311,7 @@ class RunDriver(threading.Thread):
                 self._set_final(node, JobRunState.FAILED)
                 return key
             record(JobRunState.RUNNING, arguments, minutes)
+            self.store.after_commit(lambda: lineage_events.notify(self.store, key, "start"))
             item = _Active(node, "job", job_name, key, trigger, action, attempt)
             self.active[key] = item
             self.engine._register(key, self)
@@ -339,6 +343,7 @@ class RunDriver(threading.Thread):
                 )  # fmt: skip
                 self._set_final(node, state)
                 return str(crawl["CrawlId"])
+            self.store.after_commit(lambda: lineage_events.notify(self.store, key, "start"))
             item = _Active(node, "crawl", crawler, key, trigger, {"CrawlerName": crawler})
             self.active[key] = item
             self.engine._register(key, self)
@@ -430,6 +435,14 @@ class RunDriver(threading.Thread):
                 )  # fmt: skip
                 if self.run_id and result.property_updates:
                     self.ledger.runs.merge_properties(self.run_id, result.property_updates)
+                self.store.after_commit(
+                    lambda: lineage_events.notify(self.store, result.job_run_id, "end")
+                )
+                if state is JobRunState.SUCCEEDED and result.bookmark:
+                    row = self.ledger.job_runs.get(result.job_run_id)
+                    if row is not None:
+                        advance(self.store, row["job_name"], row["id"], row["attempt"],
+                                result.bookmark)  # fmt: skip
         except GlueNbError as exc:  # ended meanwhile (by a repair): its record stands
             log.warning("job run %s: %s", result.job_run_id, exc)
 

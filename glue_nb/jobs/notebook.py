@@ -151,7 +151,9 @@ def import_job_modules() -> None:
 
 
 # -- notebook preparation -----------------------------------------------------------------------
-def _context_cell(spec: JobSpec, updates_path: str, cwd: str | None) -> Any:
+def _context_cell(
+    spec: JobSpec, updates_path: str, cwd: str | None, bookmark: dict[str, str] | None = None
+) -> Any:
     import nbformat
 
     from glue_nb.runtime import CONTEXT_ENV  # layer 5: imported lazily
@@ -164,6 +166,7 @@ def _context_cell(spec: JobSpec, updates_path: str, cwd: str | None) -> Any:
         "run_properties": spec.run_properties,
         "updates_path": updates_path,
         "home": spec.home,
+        "bookmark": bookmark,
     }
     lines = [
         "# glue-nb job context (inserted by glue-nb, read by glue_nb.runtime)",
@@ -179,7 +182,13 @@ def _context_cell(spec: JobSpec, updates_path: str, cwd: str | None) -> Any:
     return cell
 
 
-def _prepare(spec: JobSpec, nb: Any, updates_path: str, cwd: str | None) -> tuple[Any, list[int]]:
+def _prepare(
+    spec: JobSpec,
+    nb: Any,
+    updates_path: str,
+    cwd: str | None,
+    bookmark: dict[str, str] | None = None,
+) -> tuple[Any, list[int]]:
     """Parameterize ``nb``; returns it and the indexes of the cells glue-nb and papermill added."""
     from papermill.parameterize import parameterize_notebook
     from papermill.utils import find_first_tagged_cell_index
@@ -193,7 +202,7 @@ def _prepare(spec: JobSpec, nb: Any, updates_path: str, cwd: str | None) -> tupl
     )
     nb = parameterize_notebook(nb, params, kernel_name=spec.kernel_name)
     injected = find_first_tagged_cell_index(nb, "injected-parameters")
-    nb.cells.insert(max(injected, 0), _context_cell(spec, updates_path, cwd))
+    nb.cells.insert(max(injected, 0), _context_cell(spec, updates_path, cwd, bookmark))
     return nb, [max(injected, 0), max(injected, 0) + 1]
 
 
@@ -248,6 +257,7 @@ def execute_notebook_job(
     )
     workdir = scratch.make_dir("j")
     updates_path = os.path.join(workdir, "run_properties.json")
+    bookmark = _bookmark_files(spec, workdir)
     km = None
     stop_reason: list[_Stopped] = []
     finished = threading.Event()
@@ -263,7 +273,7 @@ def execute_notebook_job(
             raise _Stopped("FAILED", f"KernelStartError: {exc.message}")
         kernel_name = nb.metadata.kernelspec.name
         try:
-            nb, inserted = _prepare(spec, nb, updates_path, cwd)
+            nb, inserted = _prepare(spec, nb, updates_path, cwd, bookmark)
         except ParameterError as exc:
             raise _Stopped("FAILED", f"InvalidParameter: {exc}")
         _make_parent(spec.output_path)
@@ -339,6 +349,7 @@ def execute_notebook_job(
                 result.property_updates = {str(k): str(v) for k, v in json.load(fh).items()}
         except (OSError, ValueError):
             pass
+        result.bookmark = _bookmark_result(bookmark)
         shutil.rmtree(workdir, ignore_errors=True)
     result.completed_on = time.time()
     if spec.log_path:
@@ -346,6 +357,35 @@ def execute_notebook_job(
     if not _exists(spec.output_path):
         result.output_location = None
     return result
+
+
+def _bookmark_files(spec: JobSpec, workdir: str) -> dict[str, str] | None:
+    """Write the bookmark state the spec carries where ``runtime.bookmark`` reads it; → the
+    context's ``bookmark`` entry (None when the bookmark is disabled)."""
+    state = spec.bookmark or {}
+    option = state.get("option")
+    if not option or option == "job-bookmark-disable":
+        return None
+    state_path = os.path.join(workdir, "bookmark.json")
+    with open(state_path, "w", encoding="utf-8") as fh:
+        json.dump({k: v for k, v in state.items() if k != "option"}, fh)
+    return {
+        "option": str(option),
+        "state_path": state_path,
+        "consumed_path": os.path.join(workdir, "bookmark_consumed.json"),
+    }
+
+
+def _bookmark_result(bookmark: dict[str, str] | None) -> dict[str, Any] | None:
+    """What travels back in the JobResult: the option and the files the notebook was handed."""
+    if bookmark is None:
+        return None
+    try:
+        with open(bookmark["consumed_path"], encoding="utf-8") as fh:
+            files = json.load(fh)
+    except (OSError, ValueError):
+        files = {}
+    return {"option": bookmark["option"], "files": files}
 
 
 def _duration(spec: JobSpec) -> str:
