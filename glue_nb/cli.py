@@ -241,6 +241,10 @@ def main() -> None:
 @click.option("--executor", default=None, help="where jobs run: local (default) or dask")
 @click.option("--no-wait", is_flag=True, help="start the run and return (it runs on)")
 @click.option("--quiet", "-q", is_flag=True, help="no progress display")
+@click.option(
+    "--reuse/--no-reuse", default=None,
+    help="reuse unchanged job runs / run every job (default: the jobs' and workflow's settings)",
+)  # fmt: skip
 def run(
     target: str,
     home: str | None,
@@ -248,6 +252,7 @@ def run(
     executor: str | None,
     no_wait: bool,
     quiet: bool,
+    reuse: bool | None,
 ) -> None:
     """Run a workflow: TARGET is a stored workflow's name or a Python file defining one.
 
@@ -263,8 +268,9 @@ def run(
         client = wf.client()
     else:
         client, name = _client(home), target
+    extra = {} if reuse is None else {"Reuse": reuse}
     run_id = client.start_workflow_run(
-        Name=name, RunProperties=_properties(props), Executor=executor
+        Name=name, RunProperties=_properties(props), Executor=executor, **extra
     )["RunId"]
     console.print(f"Started [bold]{name}[/] run {run_id} (home {client.home})")
     if no_wait:
@@ -396,6 +402,10 @@ def stop(workflow: str, run_id: str, home: str | None) -> None:
 )
 @click.option("--no-wait", is_flag=True)
 @click.option("--quiet", "-q", is_flag=True)
+@click.option(
+    "--reuse", is_flag=True,
+    help="check every node (or the --node ones): re-run only what changed and what is below",
+)  # fmt: skip
 def resume(
     workflow: str,
     run_id: str | None,
@@ -403,13 +413,14 @@ def resume(
     nodes: tuple[str, ...],
     no_wait: bool,
     quiet: bool,
+    reuse: bool,
 ) -> None:
     """Resume a finished run from its failed nodes (or the --node ones) in a new run."""
     from glue_nb.run import Run
 
     client = _client(home)
     old = Run(client, workflow, _resolve_run(client, workflow, run_id))
-    new = old.resume(list(nodes) if nodes else None)
+    new = old.resume(list(nodes) if nodes else None, reuse=reuse or None)
     console = _console()
     console.print(f"Resumed as run {new.run_id}")
     if no_wait:

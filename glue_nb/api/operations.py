@@ -161,7 +161,7 @@ def batch_get_workflows(svc: Service, p: Params) -> dict[str, Any]:
 @operation("StartWorkflowRun")
 def start_workflow_run(svc: Service, p: Params) -> dict[str, Any]:
     run_id = svc.engine.start_workflow_run(
-        p["Name"], p.get("RunProperties"), executor=p.get("Executor")
+        p["Name"], p.get("RunProperties"), executor=p.get("Executor"), reuse=p.get("Reuse")
     )
     return {"RunId": run_id}
 
@@ -175,7 +175,7 @@ def stop_workflow_run(svc: Service, p: Params) -> dict[str, Any]:
 @operation("ResumeWorkflowRun")
 def resume_workflow_run(svc: Service, p: Params) -> dict[str, Any]:
     run_id, nodes = svc.engine.resume_workflow_run(
-        p["Name"], p["RunId"], p["NodeIds"], executor=p.get("Executor")
+        p["Name"], p["RunId"], p["NodeIds"], executor=p.get("Executor"), reuse=p.get("Reuse")
     )
     return {"RunId": run_id, "NodeIds": nodes}
 

@@ -17,7 +17,6 @@ A cell tagged ``raises-exception`` that raises still fails the job, as under pla
 
 from __future__ import annotations
 
-import ast
 import json
 import logging
 import os
@@ -35,6 +34,8 @@ from glue_nb.kernels import scratch
 from glue_nb.kernels.launch import destroy_kernel, import_kernel_modules, kill_kernel, start_kernel
 from glue_nb.kernels.papermill_engine import engine_name
 from glue_nb.model import job_notebook, parameter_name
+from glue_nb.reuse.fingerprint import ParameterError, coerce_value, literal_eval, static_part
+from glue_nb.reuse.trace import complete_trace
 from glue_nb.slowimports import defer_slow_imports
 
 __all__ = ["ParameterError", "coerce_parameters", "execute_notebook_job", "import_job_modules"]
@@ -43,10 +44,7 @@ log = logging.getLogger(__name__)
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 INJECTED = ("WORKFLOW_NAME", "WORKFLOW_RUN_ID", "JOB_NAME", "JOB_RUN_ID")
 CONTEXT_TAG = "glue-nb-context"
-
-
-class ParameterError(ValueError):
-    """An argument cannot be given to the notebook (wrong type for the parameter's default)."""
+TRACE_TAG = "glue-nb-trace"
 
 
 class _Stopped(Exception):
@@ -56,59 +54,11 @@ class _Stopped(Exception):
 
 
 # -- parameters ---------------------------------------------------------------------------------
-#: Jobs prepare their parameters in threads of one process. CPython before 3.11.8 / 3.12.1 keeps
-#: the AST constructor's recursion counter per interpreter, not per thread (gh-106905), so two
-#: threads building ASTs at once can fail with "SystemError: AST constructor recursion depth
-#: mismatch" (seen here under load). Every AST this module builds goes through this lock.
-_AST_LOCK = threading.Lock()
-
-
-def _literal_eval(source: str) -> Any:
-    with _AST_LOCK:
-        return ast.literal_eval(source)
-
-
 def _literal(source: str) -> Any:
     try:
-        return _literal_eval(source)
+        return literal_eval(source)
     except (ValueError, SyntaxError):
         return None
-
-
-def _coerce(name: str, raw: str, default: Any, key: str) -> Any:
-    def bad(kind: str) -> ParameterError:
-        return ParameterError(
-            f"parameter {name!r} expects {kind} (its default is {default!r}); "
-            f"argument {key!r} has value {raw!r}, which is not a valid {kind}"
-        )
-
-    if isinstance(default, bool):
-        lowered = raw.strip().lower()
-        if lowered in ("true", "1", "yes", "y", "on"):
-            return True
-        if lowered in ("false", "0", "no", "n", "off"):
-            return False
-        raise bad("bool (true/false)")
-    if isinstance(default, int):
-        try:
-            return int(raw.strip())
-        except ValueError:
-            raise bad("int")
-    if isinstance(default, float):
-        try:
-            return float(raw.strip())
-        except ValueError:
-            raise bad("float")
-    if isinstance(default, (list, dict, tuple)):
-        for parse in (json.loads, _literal_eval):
-            try:
-                value = parse(raw)
-            except (ValueError, SyntaxError):
-                continue
-            if isinstance(value, type(default)):
-                return value
-        raise bad(type(default).__name__)
-    return raw
 
 
 def coerce_parameters(nb: Any, arguments: dict[str, str]) -> dict[str, Any]:
@@ -125,7 +75,9 @@ def coerce_parameters(nb: Any, arguments: dict[str, str]) -> dict[str, Any]:
         name = parameter_name(key)
         if not name.isidentifier():
             continue
-        params[name] = _coerce(name, raw, defaults[name], key) if name in defaults else raw
+        params[name] = (
+            coerce_value(name, raw, defaults[name], key) if name in defaults else raw
+        )
     return params
 
 
@@ -172,15 +124,45 @@ def _context_cell(spec: JobSpec, updates_path: str, cwd: str | None) -> Any:
     ]
     if cwd:
         lines.append(f"_os.chdir({cwd!r})")
-    lines.append("del _os")
+    lines += [
+        "del _os",
+        "try:  # what the job reads and writes (glue_nb.reuse.recorder: standard library only)",
+        "    from glue_nb.reuse import recorder as _recorder",
+        "    _recorder.install()",
+        "    del _recorder",
+        "except ImportError:  # a kernel whose Python has no glue_nb: nothing is recorded",
+        "    pass",
+    ]
     cell = nbformat.v4.new_code_cell("\n".join(lines))
     cell.metadata["tags"] = [CONTEXT_TAG]
     cell.metadata["jupyter"] = {"source_hidden": True}
     return cell
 
 
-def _prepare(spec: JobSpec, nb: Any, updates_path: str, cwd: str | None) -> tuple[Any, list[int]]:
-    """Parameterize ``nb``; returns it and the indexes of the cells glue-nb and papermill added."""
+def _trace_cell(trace_path: str) -> Any:
+    """The last cell: the recorder writes what it saw (only when every cell before succeeded)."""
+    import nbformat
+
+    source = "\n".join([
+        "# glue-nb: what this job read and wrote (for reuse and lineage)",
+        "try:",
+        "    from glue_nb.reuse import recorder as _recorder",
+        f"    _recorder.dump({trace_path!r})",
+        "    del _recorder",
+        "except ImportError:",
+        "    pass",
+    ])  # fmt: skip
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata["tags"] = [TRACE_TAG]
+    cell.metadata["jupyter"] = {"source_hidden": True}
+    return cell
+
+
+def _prepare(
+    spec: JobSpec, nb: Any, updates_path: str, cwd: str | None, trace_path: str | None = None
+) -> tuple[Any, list[int]]:
+    """Parameterize ``nb``; returns it and the indexes of the cells glue-nb and papermill added
+    (the trace cell, last, is not counted: no cell after it can fail)."""
     from papermill.parameterize import parameterize_notebook
     from papermill.utils import find_first_tagged_cell_index
 
@@ -194,6 +176,8 @@ def _prepare(spec: JobSpec, nb: Any, updates_path: str, cwd: str | None) -> tupl
     nb = parameterize_notebook(nb, params, kernel_name=spec.kernel_name)
     injected = find_first_tagged_cell_index(nb, "injected-parameters")
     nb.cells.insert(max(injected, 0), _context_cell(spec, updates_path, cwd))
+    if trace_path is not None:
+        nb.cells.append(_trace_cell(trace_path))
     return nb, [max(injected, 0), max(injected, 0) + 1]
 
 
@@ -248,6 +232,8 @@ def execute_notebook_job(
     )
     workdir = scratch.make_dir("j")
     updates_path = os.path.join(workdir, "run_properties.json")
+    trace_path = os.path.join(workdir, "trace.json")
+    static: dict[str, Any] | None = None
     km = None
     stop_reason: list[_Stopped] = []
     finished = threading.Event()
@@ -263,7 +249,8 @@ def execute_notebook_job(
             raise _Stopped("FAILED", f"KernelStartError: {exc.message}")
         kernel_name = nb.metadata.kernelspec.name
         try:
-            nb, inserted = _prepare(spec, nb, updates_path, cwd)
+            static = static_part(nb, spec.arguments, kernel_name)
+            nb, inserted = _prepare(spec, nb, updates_path, cwd, trace_path)
         except ParameterError as exc:
             raise _Stopped("FAILED", f"InvalidParameter: {exc}")
         _make_parent(spec.output_path)
@@ -339,6 +326,8 @@ def execute_notebook_job(
                 result.property_updates = {str(k): str(v) for k, v in json.load(fh).items()}
         except (OSError, ValueError):
             pass
+        if result.state == "SUCCEEDED" and static is not None:
+            result.trace = _trace(spec, trace_path, workdir, static)
         shutil.rmtree(workdir, ignore_errors=True)
     result.completed_on = time.time()
     if spec.log_path:
@@ -346,6 +335,29 @@ def execute_notebook_job(
     if not _exists(spec.output_path):
         result.output_location = None
     return result
+
+
+def _trace(spec: JobSpec, trace_path: str, workdir: str, static: dict[str, Any]) -> dict[str, Any]:
+    """What the job read and wrote, from its kernel's recorder (stats and hashes are taken here,
+    after the notebook has ended); a kernel that recorded nothing gives an unknown trace."""
+    try:
+        with open(trace_path, encoding="utf-8") as fh:
+            raw = json.load(fh)
+    except (OSError, ValueError) as exc:
+        reason = (
+            "the kernel recorded nothing (its Python cannot import glue_nb, or the notebook "
+            f"ended early): {type(exc).__name__}"
+        )
+        return {"static": static, "unknown": [reason], "reads": [], "writes": []}
+    home = spec.home or ""
+    store_files = [os.path.join(home, n) for n in ("glue_nb.sqlite", "glue_nb.sqlite-wal",
+                   "glue_nb.sqlite-shm", "glue_nb.sqlite-journal", "store.json")] if home else []  # fmt: skip
+    ignore = [workdir, spec.output_path, *(store_files)]
+    if spec.log_path:
+        ignore += [spec.log_path + ".stdout.txt", spec.log_path + ".stderr.txt"]
+    trace = complete_trace(raw, ignore=ignore, imports=static.get("imports", ()))
+    trace["static"] = static
+    return trace
 
 
 def _duration(spec: JobSpec) -> str:

@@ -49,6 +49,9 @@ class JobResult:
     log_location: str | None = None
     property_updates: dict[str, str] = field(default_factory=dict)
     executor: str | None = None  # e.g. "local" or "dask:tcp://10.0.0.5:40123"
+    #: what the run read and wrote, its packages and kernel (glue_nb.reuse.trace), when it
+    #: SUCCEEDED; its "static" part: code cells, typed parameters, kernel
+    trace: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

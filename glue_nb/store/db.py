@@ -61,6 +61,7 @@ MIGRATIONS: list[list[Migration]] = [
     ["schema_ledger.sql", migrate_legacy_owners],
     ["schema_endpoint.sql"],
     ["schema_io.sql"],
+    ["schema_traces.sql"],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
