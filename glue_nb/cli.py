@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import sys
 import time
@@ -147,6 +148,13 @@ def run_table(console: Any, run: dict[str, Any], home: Path | None = None) -> No
         start, end = item.get("StartedOn"), item.get("CompletedOn")
         seconds = (end - start).total_seconds() if start and end else None
         detail = item.get("ErrorMessage") or _short(item.get("OutputLocation"), home)
+        shown = _styled(state)
+        if item.get("ReusedFrom"):  # recorded SUCCEEDED at once with an earlier run's results
+            shown = "[cyan]reused[/]"
+            saved = item.get("ReuseSavedSeconds")
+            detail = f"[cyan]reused {item['ReusedFrom'][:15]}…" + (
+                f" ({saved:.1f} s saved)[/] " if saved is not None else "[/] "
+            ) + detail
         if kind == "crawler" and not item.get("ErrorMessage"):
             detail = _crawl_summary(item.get("Summary") or {})
         if item.get("ErrorMessage"):
@@ -155,7 +163,7 @@ def run_table(console: Any, run: dict[str, Any], home: Path | None = None) -> No
             name,
             kind,
             str(item.get("Attempt", 0)),
-            _styled(state),
+            shown,
             _fmt_time(start),
             _fmt_duration(seconds),
             detail,
@@ -381,6 +389,26 @@ def show(workflow: str, run_id: str | None, home: str | None, traceback: bool) -
                 if detail.get("traceback"):
                     console.rule(f"{node['Name']} attempt {jr['Attempt']}")
                     console.print(detail["traceback"], markup=False, highlight=False)
+
+
+@main.command()
+@click.argument("workflow")
+@click.argument("run_id")
+@click.argument("node")
+@home_option
+@click.option("--json", "as_json", is_flag=True, help="print the answer as JSON")
+def why(workflow: str, run_id: str, node: str, home: str | None, as_json: bool) -> None:
+    """Why NODE (a job's name or node id) of a run ran, or why it was reused: the run it
+    reused, or what changed, old and new. RUN_ID may be "latest"."""
+    from glue_nb.history import why as explain
+
+    client = _client(home)
+    run_id = _resolve_run(client, workflow, None if run_id == "latest" else run_id)
+    answer = explain(client, workflow, run_id, node)
+    if as_json:
+        click.echo(json.dumps(dict(answer), indent=2, default=str))
+    else:
+        click.echo(str(answer))
 
 
 @main.command()

@@ -210,6 +210,13 @@ class Run:
         return [by_name.get(n, n) for n in nodes]
 
     # -- tables and views --------------------------------------------------------------------------
+    def why(self, node: str) -> Any:
+        """Why ``node`` (a job's name or node id) ran in this run, or why it was reused: the
+        run it reused, or what changed, old and new (see :func:`glue_nb.history.why`)."""
+        from glue_nb.history import why
+
+        return why(self.client, self.workflow, self.run_id, node)
+
     def table(self) -> pd.DataFrame:
         """One row per job run (every attempt) and crawl of this run."""
         from glue_nb.history import run_table

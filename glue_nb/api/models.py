@@ -59,6 +59,13 @@ NB_MEMBERS: dict[str, dict[str, str]] = {
 
 #: glue-nb's own operations: (input members, required, output members, paginated result key).
 NB_OPERATIONS: dict[str, dict[str, Any]] = {
+    "ExplainJobRun": {
+        "input": {"RunId": "NbString"},
+        "required": ["RunId"],
+        "output": {"Explanation": "NbDocument"},
+        "doc": "Why a job run ran, or why it was reused: the run it reused, or what changed "
+        "(old and new) since the earlier run it was compared with.",
+    },
     "NotifyEvent": {
         "input": {
             "WorkflowName": "NbString",

@@ -878,6 +878,14 @@ def _call(method: Callable[..., Any], p: Params, name: str) -> dict[str, Any]:
 
 
 # -- glue-nb's own operations --------------------------------------------------------------------
+@operation("ExplainJobRun", nb_only=True)
+def explain_job_run(svc: Service, p: Params) -> dict[str, Any]:
+    """Why a job run ran, or why it was reused (:func:`glue_nb.reuse.why.explain`)."""
+    from glue_nb.reuse.why import explain
+
+    return {"Explanation": explain(svc.store, p["RunId"])}
+
+
 @operation("NotifyEvent", nb_only=True)
 def notify_event(svc: Service, p: Params) -> dict[str, Any]:
     """Post one event to a workflow whose start trigger has Type EVENT. It is stored at once; a
