@@ -152,9 +152,11 @@ def run_table(console: Any, run: dict[str, Any], home: Path | None = None) -> No
         if item.get("ReusedFrom"):  # recorded SUCCEEDED at once with an earlier run's results
             shown = "[cyan]reused[/]"
             saved = item.get("ReuseSavedSeconds")
-            detail = f"[cyan]reused {item['ReusedFrom'][:15]}…" + (
-                f" ({saved:.1f} s saved)[/] " if saved is not None else "[/] "
-            ) + detail
+            detail = (
+                f"[cyan]reused {item['ReusedFrom'][:15]}…"
+                + (f" ({saved:.1f} s saved)[/] " if saved is not None else "[/] ")
+                + detail
+            )
         if kind == "crawler" and not item.get("ErrorMessage"):
             detail = _crawl_summary(item.get("Summary") or {})
         if item.get("ErrorMessage"):

@@ -292,8 +292,8 @@ class RunDriver(threading.Thread):
             if decision is not None and decision["reuse"]:
                 source = decision["source"]
                 saved = round((source["completed_on"] or 0) - (source["started_on"] or 0), 3)
-                record(JobRunState.RUNNING, arguments, minutes,
-                       extra={"ReusedFrom": decision["from"], "ReuseSavedSeconds": saved})  # fmt: skip
+                extra = {"ReusedFrom": decision["from"], "ReuseSavedSeconds": saved}
+                record(JobRunState.RUNNING, arguments, minutes, extra=extra)
                 self._record_reused(key, job_name, decision)
                 self._set_final(node, JobRunState.SUCCEEDED)
                 return key

@@ -75,9 +75,7 @@ def coerce_parameters(nb: Any, arguments: dict[str, str]) -> dict[str, Any]:
         name = parameter_name(key)
         if not name.isidentifier():
             continue
-        params[name] = (
-            coerce_value(name, raw, defaults[name], key) if name in defaults else raw
-        )
+        params[name] = coerce_value(name, raw, defaults[name], key) if name in defaults else raw
     return params
 
 
@@ -350,9 +348,9 @@ def _trace(spec: JobSpec, trace_path: str, workdir: str, static: dict[str, Any])
         )
         return {"static": static, "unknown": [reason], "reads": [], "writes": []}
     home = spec.home or ""
-    store_files = [os.path.join(home, n) for n in ("glue_nb.sqlite", "glue_nb.sqlite-wal",
-                   "glue_nb.sqlite-shm", "glue_nb.sqlite-journal", "store.json")] if home else []  # fmt: skip
-    ignore = [workdir, spec.output_path, *(store_files)]
+    names = ("glue_nb.sqlite", "glue_nb.sqlite-wal", "glue_nb.sqlite-shm", "store.json")
+    store_files = [os.path.join(home, n) for n in names] if home else []
+    ignore = [workdir, spec.output_path, *store_files]
     if spec.log_path:
         ignore += [spec.log_path + ".stdout.txt", spec.log_path + ".stderr.txt"]
     trace = complete_trace(raw, ignore=ignore, imports=static.get("imports", ()))

@@ -9,7 +9,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from glue_nb.reuse.fingerprint import static_part, notebook_json
+from glue_nb.reuse.fingerprint import notebook_json, static_part
 from glue_nb.reuse.verify import check_trace, diff_static
 from glue_nb.store.io import IoRecords
 from glue_nb.store.job_runs import JobRuns

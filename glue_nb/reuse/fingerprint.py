@@ -171,9 +171,7 @@ def parameter_defaults(nb: Mapping[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def typed_parameters(
-    defaults: Mapping[str, Any], arguments: Mapping[str, str]
-) -> dict[str, Any]:
+def typed_parameters(defaults: Mapping[str, Any], arguments: Mapping[str, str]) -> dict[str, Any]:
     """Glue arguments → notebook parameters (``--name`` → ``name``), typed after the defaults;
     keys that are not identifiers (Glue's special parameters) are not parameters."""
     params: dict[str, Any] = {}

@@ -156,7 +156,7 @@ def _wrap(fn: Any, direction: str, position: int, keyword: str) -> Any:
     if getattr(fn, "__glue_nb_wrapped__", False):
         return fn
     if isinstance(fn, type):
-        original_init = fn.__init__
+        original_init = fn.__dict__.get("__init__") or getattr(fn, "__init__")  # noqa: B009
         plain = original_init is object.__init__
 
         def init(self: Any, *args: Any, **kwargs: Any) -> None:
@@ -166,8 +166,8 @@ def _wrap(fn: Any, direction: str, position: int, keyword: str) -> Any:
                 original_init(self, *args, **kwargs)
 
         try:
-            fn.__init__ = init
-            fn.__glue_nb_wrapped__ = True
+            setattr(fn, "__init__", init)  # noqa: B010
+            setattr(fn, "__glue_nb_wrapped__", True)  # noqa: B010
             return fn
         except (TypeError, AttributeError):
             sub = type(fn.__name__, (fn,), {"__init__": init, "__module__": fn.__module__,
@@ -229,7 +229,7 @@ class _Finder:
             _on_import(name, module)
 
         try:
-            loader.exec_module = exec_and_watch
+            setattr(loader, "exec_module", exec_and_watch)  # noqa: B010
         except (AttributeError, TypeError):
             _append(("u", f"cannot watch {name}"))
         return spec
@@ -379,7 +379,7 @@ class TrackedProperties(dict):  # type: ignore[type-arg]
         return dict.__repr__(self)
 
 
-# -- installing and dumping -------------------------------------------------------------------------
+# -- installing and dumping ------------------------------------------------------------------------
 def install() -> None:
     """Start recording in this process (once; a job kernel runs one job)."""
     if _state["installed"]:

@@ -131,7 +131,7 @@ def package_version(module: str, file: str) -> dict[str, Any] | None:
 
 # -- from events to a trace ------------------------------------------------------------------------
 def _mode_of(mode: Any, flags: Any) -> str:
-    """"r", "w" or "rw" (a read, then the same file written)."""
+    """ "r", "w" or "rw" (a read, then the same file written)."""
     if isinstance(mode, str):
         if "+" in mode:
             return "w" if ("w" in mode or "x" in mode) else "rw"
@@ -268,12 +268,13 @@ def complete_trace(
                       "version": None})  # fmt: skip
     for url in sorted(url_writes):
         writes.append({"direction": "write", "kind": "url", "resource": url, "size": None,
-                       "mtime_ns": None, "digest": None, "etag": None, "version": None})  # fmt: skip
+                       "mtime_ns": None, "digest": None, "etag": None,
+                       "version": None})  # fmt: skip
     reads.extend(tables)
 
     packages: dict[str, Any] = {}
     wanted = set(imports)
-    stdlib = getattr(sys, "stdlib_module_names", frozenset())
+    stdlib: frozenset[str] = getattr(sys, "stdlib_module_names", frozenset())
     for name, (file, version, new) in sorted((raw.get("modules") or {}).items()):
         if name in stdlib or not (new or name in wanted) or not file:
             continue

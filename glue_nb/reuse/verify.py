@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from itertools import zip_longest
 from typing import Any
 
@@ -98,91 +98,86 @@ def check_trace(
     ``properties``: the run properties the new run would see; ``store``: for catalog tables;
     ``writer_of(path)``: the job run that last wrote a file (to name an upstream output);
     ``first_only``: stop at the first change (the reuse decision needs no more)."""
-    changes: list[dict[str, Any]] = []
-
-    def add(change: dict[str, Any]) -> bool:
+    changes = []
+    for change in _changes(trace, properties, store, writer_of):
         changes.append(change)
-        return first_only
+        if first_only:
+            break
+    return changes
 
+
+def _changes(
+    trace: Mapping[str, Any], properties: Mapping[str, str], store: Any, writer_of: Any
+) -> Iterator[dict[str, Any]]:
+    """Each change, cheapest checks first (a stat before a hash)."""
     for reason in trace.get("unknown", ()):
-        if add(_change("unknown", reason)):
-            return changes
+        yield _change("unknown", reason)
     kernel = trace.get("kernel") or {}
     executable = kernel.get("executable")
     if executable:
         try:
             st = os.stat(os.path.realpath(executable))
-            now = (st.st_size, st.st_mtime_ns)
+            now: tuple[int, int] | None = (st.st_size, st.st_mtime_ns)
         except OSError:
             now = None
         if now != (kernel.get("size"), kernel.get("mtime_ns")):
-            first_line = str(kernel.get("python") or "").split(" ")[0]
-            if add(_change("python", executable, first_line, "changed" if now else "gone")):
-                return changes
+            version = str(kernel.get("python") or "").split(" ")[0]
+            yield _change("python", executable, version, "changed" if now else "gone")
     for name, package in sorted((trace.get("packages") or {}).items()):
         if package.get("dist") is None:
-            if add(_change("package", name, package.get("version"), "cannot be checked")):
-                return changes
+            yield _change("package", name, package.get("version"), "cannot be checked")
             continue
-        version = _package_now(package["where"], name)
-        if version != package.get("version"):
-            if add(_change("package", name, package.get("version"), version)):
-                return changes
+        version_now = _package_now(package["where"], name)
+        if version_now != package.get("version"):
+            yield _change("package", name, package.get("version"), version_now)
     for key, old in sorted((trace.get("properties") or {}).items()):
         new = json.dumps(sorted(properties)) if key == "*" else properties.get(key)
         if new != old:
-            label = "the run property names" if key == "*" else key
-            if add(_change("property", label, old, new)):
-                return changes
+            yield _change("property", "the run property names" if key == "*" else key, old, new)
     for record in trace.get("reads", ()):
-        kind = record["kind"]
-        if kind == "file":
-            changed, now = _file_changed(record)
-            if changed:
-                extra = {}
-                by = writer_of(record["resource"]) if writer_of else None
-                if by:
-                    extra["by"] = by
-                if add(_change("file", record["resource"], record.get("digest"),
-                               (now or {}).get("digest", ABSENT), **extra)):  # fmt: skip
-                    return changes
-        elif kind == "url":
-            try:
-                now_info = json.dumps(_url_info(record["resource"]), sort_keys=True)
-            except Exception as exc:  # cannot be looked at now: it is not the same as far as we know
-                now_info = f"cannot be looked up: {type(exc).__name__}: {exc}"
-            if now_info != record.get("etag"):
-                if add(_change("url", record["resource"], record.get("etag"), now_info)):
-                    return changes
-        elif kind in ("table", "partition"):
-            database, _, table = record["resource"].partition(".")
-            try:
-                from glue_nb.catalog.read import table_identity
-
-                now_t = table_identity(store, database, table)
-            except Exception as exc:
-                now_t = {"version": f"{type(exc).__name__}", "digest": None}
-            if now_t["version"] != record.get("version"):
-                if add(_change("table", record["resource"], f"VersionId {record.get('version')}",
-                               f"VersionId {now_t['version']}")):  # fmt: skip
-                    return changes
-            elif now_t["digest"] != record.get("digest"):
-                if add(_change("table", record["resource"] + " (partitions)",
-                               record.get("digest"), now_t["digest"])):  # fmt: skip
-                    return changes
+        yield from _read_changes(record, store, writer_of)
     for path, digest in sorted((trace.get("dirs") or {}).items()):
         if dir_digest(path) != digest:
-            if add(_change("folder", path, "listing " + short(digest, 20),  # type: ignore[operator]
-                           "listing changed")):  # fmt: skip
-                return changes
+            yield _change("folder", path, f"listing {short(digest, 20)}", "listing changed")
     for record in trace.get("writes", ()):
         if record["kind"] == "url":
-            if add(_change("output", record["resource"], "written", "cannot be checked")):
-                return changes
+            yield _change("output", record["resource"], "written", "cannot be checked")
             continue
-        changed, now = _file_changed(record)
+        changed, ident = _file_changed(record)
         if changed:
-            new = (now or {}).get("digest", "present" if record.get("digest") == ABSENT else None)
-            if add(_change("output", record["resource"], record.get("digest"), new)):
-                return changes
-    return changes
+            gone = "present" if record.get("digest") == ABSENT else None
+            yield _change("output", record["resource"], record.get("digest"),
+                          (ident or {}).get("digest", gone))  # fmt: skip
+
+
+def _read_changes(
+    record: Mapping[str, Any], store: Any, writer_of: Any
+) -> Iterator[dict[str, Any]]:
+    kind, name = record["kind"], record["resource"]
+    if kind == "file":
+        changed, ident = _file_changed(record)
+        if changed:
+            by = writer_of(name) if writer_of else None
+            extra = {"by": by} if by else {}
+            yield _change("file", name, record.get("digest"), (ident or {}).get("digest", ABSENT),
+                          **extra)  # fmt: skip
+    elif kind == "url":
+        try:
+            info = json.dumps(_url_info(name), sort_keys=True)
+        except Exception as exc:  # cannot be looked at now: not the same as far as we know
+            info = f"cannot be looked up: {type(exc).__name__}: {exc}"
+        if info != record.get("etag"):
+            yield _change("url", name, record.get("etag"), info)
+    elif kind in ("table", "partition"):
+        database, _, table = name.partition(".")
+        try:
+            from glue_nb.catalog.read import table_identity
+
+            now = table_identity(store, database, table)
+        except Exception as exc:
+            now = {"version": f"unreadable ({type(exc).__name__}: {exc})", "digest": None}
+        if now["version"] != record.get("version"):
+            yield _change("table", name, f"VersionId {record.get('version')}",
+                          f"VersionId {now['version']}")  # fmt: skip
+        elif now["digest"] != record.get("digest"):
+            yield _change("table", f"{name} (partitions)", record.get("digest"), now["digest"])

@@ -92,7 +92,9 @@ def explain(store: Any, job_run_id: str) -> dict[str, Any]:
             changes += diff_traces(previous["trace"] or {}, mine["trace"])
             reason = (
                 "reuse was off for this run; against the job's previous successful run, "
-                "this changed" if changes else "reuse was off for this run (nothing it read "
+                "this changed"
+                if changes
+                else "reuse was off for this run (nothing it read "
                 "had changed since the job's previous successful run: it could have been reused)"
             )
             out.update(Changes=changes, ComparedWith=previous["job_run_id"], Reason=reason)

@@ -30,10 +30,12 @@ class Traces:
         columns = ["job_run_id", "job_name", *values, "recorded_on"]
         params = [job_run_id, job_name, *values.values(), now()]
         updates = ", ".join(f"{c}=COALESCE(excluded.{c}, {c})" for c in values)
+        marks = ",".join("?" * len(columns))
         with self.store.transaction() as conn:
             conn.execute(
-                f"INSERT INTO traces({', '.join(columns)}) VALUES ({','.join('?' * len(columns))}) "
-                f"ON CONFLICT(job_run_id) DO UPDATE SET {updates}, recorded_on=excluded.recorded_on",
+                f"INSERT INTO traces({', '.join(columns)}) VALUES ({marks}) "
+                f"ON CONFLICT(job_run_id) DO UPDATE SET {updates}, "
+                "recorded_on=excluded.recorded_on",
                 params,
             )
 
@@ -89,7 +91,8 @@ class Traces:
         marks = ",".join("?" * len(job_run_ids))
         with self.store.read() as conn:
             rows = conn.execute(
-                f"SELECT job_run_id, reused_from, decision FROM traces WHERE job_run_id IN ({marks})",
+                "SELECT job_run_id, reused_from, decision FROM traces "
+                f"WHERE job_run_id IN ({marks})",
                 job_run_ids,
             ).fetchall()
         return {
