@@ -44,6 +44,10 @@ _append = _events.append
 _props: dict[str, str | None] = {}
 _state: dict[str, Any] = {"active": False, "installed": False, "before": frozenset()}
 _local = threading.local()
+#: Listings made by the import system and importlib.metadata (the sys.path folders) are theirs:
+#: which modules and distributions were found is recorded as the packages imported.
+_IMPORTLIB = "<frozen importlib._bootstrap_external>"
+_METADATA = f"{os.sep}importlib{os.sep}metadata{os.sep}"
 
 #: Native I/O libraries whose reads no Python hook sees: importing one makes the run unknown.
 NATIVE = frozenset(
@@ -102,7 +106,9 @@ def _hook(event: str, args: tuple[Any, ...]) -> None:
     if event == "open":
         _append(("o", args[0], args[1], args[2]))
     elif event == "os.listdir" or event == "os.scandir":
-        _append(("l", args[0]))
+        caller = sys._getframe(1).f_code.co_filename
+        if caller != _IMPORTLIB and _METADATA not in caller:  # not the import system's own
+            _append(("l", args[0]))
     elif event == "os.chdir":
         _append(("c", args[0]))
     elif event == "os.remove" or event == "os.rmdir":

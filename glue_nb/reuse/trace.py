@@ -19,6 +19,7 @@ import json
 import os
 import stat
 import sys
+import urllib.parse
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -235,8 +236,11 @@ def complete_trace(
                            "version": version, "digest": digest})  # fmt: skip
         elif kind == "s":
             database = event[1]
-            real = os.path.realpath(absolute(database)) if database != ":memory:" else database
-            if database != ":memory:" and not _ignored(real, roots):
+            path = database
+            if path.startswith("file:"):  # a URI: file:///path?mode=rw
+                path = urllib.parse.unquote(urllib.parse.urlparse(path).path)
+            real = os.path.realpath(absolute(path)) if path not in ("", ":memory:") else ""
+            if real and not _ignored(real, roots):
                 unknown.append(f"opened SQLite database {database!r}: its queries are not seen")
         elif kind == "u":
             unknown.append(str(event[1]))
