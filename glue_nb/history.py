@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = [
     "COLUMNS",
     "STATES",
+    "Explanation",
     "compare_runs",
     "duration_percentiles",
     "failure_rate",

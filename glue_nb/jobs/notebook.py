@@ -101,7 +101,13 @@ def import_job_modules() -> None:
 
 
 # -- notebook preparation -----------------------------------------------------------------------
-def _context_cell(spec: JobSpec, updates_path: str, cwd: str | None) -> Any:
+def recording() -> bool:
+    """Does this process record what its jobs read and write? (``GLUE_NB_RECORD=0``: no; such
+    runs are never reused, and lineage does not see them)"""
+    return os.environ.get("GLUE_NB_RECORD", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def _context_cell(spec: JobSpec, updates_path: str, cwd: str | None, record: bool = True) -> Any:
     import nbformat
 
     from glue_nb.runtime import CONTEXT_ENV  # layer 5: imported lazily
@@ -122,15 +128,16 @@ def _context_cell(spec: JobSpec, updates_path: str, cwd: str | None) -> Any:
     ]
     if cwd:
         lines.append(f"_os.chdir({cwd!r})")
-    lines += [
-        "del _os",
-        "try:  # what the job reads and writes (glue_nb.reuse.recorder: standard library only)",
-        "    from glue_nb.reuse import recorder as _recorder",
-        "    _recorder.install()",
-        "    del _recorder",
-        "except ImportError:  # a kernel whose Python has no glue_nb: nothing is recorded",
-        "    pass",
-    ]
+    lines.append("del _os")
+    if record:
+        lines += [
+            "try:  # what the job reads and writes (glue_nb.reuse.recorder: standard library only)",
+            "    from glue_nb.reuse import recorder as _recorder",
+            "    _recorder.install()",
+            "    del _recorder",
+            "except ImportError:  # a kernel whose Python has no glue_nb: nothing is recorded",
+            "    pass",
+        ]
     cell = nbformat.v4.new_code_cell("\n".join(lines))
     cell.metadata["tags"] = [CONTEXT_TAG]
     cell.metadata["jupyter"] = {"source_hidden": True}
@@ -173,7 +180,8 @@ def _prepare(
     )
     nb = parameterize_notebook(nb, params, kernel_name=spec.kernel_name)
     injected = find_first_tagged_cell_index(nb, "injected-parameters")
-    nb.cells.insert(max(injected, 0), _context_cell(spec, updates_path, cwd))
+    record = trace_path is not None
+    nb.cells.insert(max(injected, 0), _context_cell(spec, updates_path, cwd, record))
     if trace_path is not None:
         nb.cells.append(_trace_cell(trace_path))
     return nb, [max(injected, 0), max(injected, 0) + 1]
@@ -230,7 +238,7 @@ def execute_notebook_job(
     )
     workdir = scratch.make_dir("j")
     updates_path = os.path.join(workdir, "run_properties.json")
-    trace_path = os.path.join(workdir, "trace.json")
+    trace_path = os.path.join(workdir, "trace.json") if recording() else None
     static: dict[str, Any] | None = None
     km = None
     stop_reason: list[_Stopped] = []
@@ -324,7 +332,7 @@ def execute_notebook_job(
                 result.property_updates = {str(k): str(v) for k, v in json.load(fh).items()}
         except (OSError, ValueError):
             pass
-        if result.state == "SUCCEEDED" and static is not None:
+        if result.state == "SUCCEEDED" and static is not None and trace_path is not None:
             result.trace = _trace(spec, trace_path, workdir, static)
         shutil.rmtree(workdir, ignore_errors=True)
     result.completed_on = time.time()
