@@ -463,3 +463,31 @@ def test_a_kernel_without_the_recorder_is_never_reused(tmp_path: Path) -> None:
     spec = JobSpec("jr_x", "j", "nb.ipynb", {}, str(tmp_path / "o.ipynb"))
     trace = _trace(spec, str(tmp_path / "missing.json"), str(tmp_path), {"key": "k"})
     assert trace["unknown"] and "recorded nothing" in trace["unknown"][0]
+
+
+def test_a_changed_local_module_reruns_its_importer(tmp_path: Path, client: Any) -> None:
+    """A helper module beside the notebook is an input, also when Python imports it from its
+    cached bytecode (no ``open`` of the source then)."""
+    (tmp_path / "helper.py").write_text("FACTOR = 2\n")
+    write_notebook(tmp_path / "uses.ipynb", [
+        "x = 1",
+        "import sys\nsys.dont_write_bytecode = False\nimport helper\n"
+        "open('uses.txt', 'w').write(str(x * helper.FACTOR))"])  # fmt: skip
+    make_workflow(client, "helper", {"uses": {"notebook": str(tmp_path / "uses.ipynb")}}, ["uses"])
+
+    def run() -> dict[str, Any]:
+        run_id = client.start_workflow_run(Name="helper", Reuse=True)["RunId"]
+        return _latest(wait_run(glue_nb.client(client.home), "helper", run_id, timeout=180))
+
+    run()
+    assert list((tmp_path / "__pycache__").glob("helper.*.pyc"))  # the next import uses it
+    assert run()["uses"].get("ReusedFrom")
+    (tmp_path / "helper.py").write_text("FACTOR = 3\n")
+    again = run()["uses"]
+    assert not again.get("ReusedFrom") and (tmp_path / "uses.txt").read_text() == "3"
+    answer = explain_run(client, again["Id"])
+    assert ("file", str(tmp_path / "helper.py")) in [(c["what"], c["name"]) for c in answer["Changes"]]
+
+
+def explain_run(client: Any, job_run_id: str) -> dict[str, Any]:
+    return dict(client.explain_job_run(RunId=job_run_id)["Explanation"])

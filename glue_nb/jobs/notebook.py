@@ -44,7 +44,6 @@ log = logging.getLogger(__name__)
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 INJECTED = ("WORKFLOW_NAME", "WORKFLOW_RUN_ID", "JOB_NAME", "JOB_RUN_ID")
 CONTEXT_TAG = "glue-nb-context"
-TRACE_TAG = "glue-nb-trace"
 
 
 class _Stopped(Exception):
@@ -107,7 +106,11 @@ def recording() -> bool:
     return os.environ.get("GLUE_NB_RECORD", "1").strip().lower() not in ("0", "false", "no", "off")
 
 
-def _context_cell(spec: JobSpec, updates_path: str, cwd: str | None, record: bool = True) -> Any:
+def _context_cell(
+    spec: JobSpec, updates_path: str, cwd: str | None, trace: tuple[str, int] | None = None
+) -> Any:
+    """The cell glue-nb runs first: the job's context, its folder, and (``trace``: where to write
+    it, after how many executed cells) the recorder of what the job reads and writes."""
     import nbformat
 
     from glue_nb.runtime import CONTEXT_ENV  # layer 5: imported lazily
@@ -129,11 +132,11 @@ def _context_cell(spec: JobSpec, updates_path: str, cwd: str | None, record: boo
     if cwd:
         lines.append(f"_os.chdir({cwd!r})")
     lines.append("del _os")
-    if record:
+    if trace is not None:
         lines += [
             "try:  # what the job reads and writes (glue_nb.reuse.recorder: standard library only)",
             "    from glue_nb.reuse import recorder as _recorder",
-            "    _recorder.install()",
+            f"    _recorder.install({trace[0]!r}, cells={trace[1]})",
             "    del _recorder",
             "except ImportError:  # a kernel whose Python has no glue_nb: nothing is recorded",
             "    pass",
@@ -144,30 +147,21 @@ def _context_cell(spec: JobSpec, updates_path: str, cwd: str | None, record: boo
     return cell
 
 
-def _trace_cell(trace_path: str) -> Any:
-    """The last cell: the recorder writes what it saw (only when every cell before succeeded)."""
-    import nbformat
-
-    source = "\n".join([
-        "# glue-nb: what this job read and wrote (for reuse and lineage)",
-        "try:",
-        "    from glue_nb.reuse import recorder as _recorder",
-        f"    _recorder.dump({trace_path!r})",
-        "    del _recorder",
-        "except ImportError:",
-        "    pass",
-    ])  # fmt: skip
-    cell = nbformat.v4.new_code_cell(source)
-    cell.metadata["tags"] = [TRACE_TAG]
-    cell.metadata["jupyter"] = {"source_hidden": True}
-    return cell
+def _executed(cells: list[Any]) -> int:
+    """How many of ``cells`` nbclient executes (code cells that are not blank or skipped)."""
+    return sum(
+        1
+        for c in cells
+        if c.cell_type == "code"
+        and c.source.strip()
+        and "skip-execution" not in c.metadata.get("tags", [])
+    )
 
 
 def _prepare(
     spec: JobSpec, nb: Any, updates_path: str, cwd: str | None, trace_path: str | None = None
 ) -> tuple[Any, list[int]]:
-    """Parameterize ``nb``; returns it and the indexes of the cells glue-nb and papermill added
-    (the trace cell, last, is not counted: no cell after it can fail)."""
+    """Parameterize ``nb``; returns it and the indexes of the cells glue-nb and papermill added."""
     from papermill.parameterize import parameterize_notebook
     from papermill.utils import find_first_tagged_cell_index
 
@@ -179,12 +173,12 @@ def _prepare(
         JOB_RUN_ID=spec.job_run_id,
     )
     nb = parameterize_notebook(nb, params, kernel_name=spec.kernel_name)
-    injected = find_first_tagged_cell_index(nb, "injected-parameters")
-    record = trace_path is not None
-    nb.cells.insert(max(injected, 0), _context_cell(spec, updates_path, cwd, record))
-    if trace_path is not None:
-        nb.cells.append(_trace_cell(trace_path))
-    return nb, [max(injected, 0), max(injected, 0) + 1]
+    injected = max(find_first_tagged_cell_index(nb, "injected-parameters"), 0)
+    # the recorder writes what it saw after the last cell (IPython's post_run_cell), counted
+    # from the context cell on: no cell is added at the end of the user's notebook
+    trace = None if trace_path is None else (trace_path, 1 + _executed(nb.cells[injected:]))
+    nb.cells.insert(injected, _context_cell(spec, updates_path, cwd, trace))
+    return nb, [injected, injected + 1]
 
 
 def _error_from(exc: Exception, inserted: list[int]) -> tuple[str, dict[str, Any]]:

@@ -1,6 +1,6 @@
 """The recorder inside a job's kernel: what the notebook read and wrote, and what it did that
-glue-nb cannot see. Standard library only; installed by the context cell glue-nb inserts, dumped
-by the trace cell glue-nb appends.
+glue-nb cannot see. Standard library only; installed by the context cell glue-nb inserts, written
+to a file after the notebook's last cell (an IPython ``post_run_cell`` callback).
 
 In the kernel it only appends small tuples to a list (an audit hook, a finder that wraps a few
 libraries' entry points when they are imported, a dict that notes the run property keys looked
@@ -42,6 +42,7 @@ __all__ = [
 _events: list[tuple[Any, ...]] = []
 _append = _events.append
 _props: dict[str, str | None] = {}
+_fs_seen: dict[str, Any] = {}  # url → what identified its content (looked up once)
 _state: dict[str, Any] = {"active": False, "installed": False, "before": frozenset()}
 _local = threading.local()
 #: Listings made by the import system and importlib.metadata (the sys.path folders) are theirs:
@@ -386,11 +387,16 @@ class TrackedProperties(dict):  # type: ignore[type-arg]
 
 
 # -- installing and dumping ------------------------------------------------------------------------
-def install() -> None:
-    """Start recording in this process (once; a job kernel runs one job)."""
+def install(path: str | None = None, *, cells: int = 0) -> None:
+    """Start recording in this process (once; a job kernel runs one job). With ``path``, what
+    was recorded is written there after each IPython cell from the ``cells``-th executed one on
+    (counting the cell that installs it): after the notebook's last cell, without a cell of its
+    own."""
     if _state["installed"]:
         _state["active"] = True
         return
+    if path is not None:
+        _after_cells(path, cells)
     _state["before"] = frozenset(sys.modules)
     _state["cwd"] = os.getcwd()
     sys.meta_path.insert(0, _Finder())
@@ -449,9 +455,25 @@ def _fs_info(fs: Any, url: str) -> dict[str, Any] | str:
     return keep
 
 
-def dump(path: str) -> None:
-    """Stop recording and write what was recorded to ``path`` (JSON)."""
-    _state["active"] = False
+def _after_cells(path: str, cells: int) -> None:
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None:  # not an IPython kernel: nothing is written, the run is never reused
+        return
+    count = [0]
+
+    def post_run_cell(result: Any = None) -> None:
+        count[0] += 1
+        if count[0] >= cells:
+            dump(path, stop=False)
+
+    shell.events.register("post_run_cell", post_run_cell)
+
+
+def dump(path: str, *, stop: bool = True) -> None:
+    """Write what was recorded so far to ``path`` (JSON); ``stop``: and stop recording."""
+    active = _state["active"]
+    _state["active"] = False  # the dump's own work is not recorded
     events = []
     for event in _events:
         if event[0] == "o":
@@ -463,7 +485,9 @@ def dump(path: str) -> None:
             events.append(["o", os.fspath(target), event[2], event[3]])
         elif event[0] == "f":
             _, kind, url, fs = event
-            info = _fs_info(fs, url) if (kind == "r" and fs is not None) else None
+            if kind == "r" and fs is not None and url not in _fs_seen:
+                _fs_seen[url] = _fs_info(fs, url)
+            info = _fs_seen.get(url)
             events.append(["f", kind, url, info])
         elif event[0] in ("l", "c", "d", "s"):
             target = event[1]
@@ -489,3 +513,4 @@ def dump(path: str) -> None:
     with open(tmp, "w", encoding="utf-8") as fh:
         json.dump(data, fh, default=str)
     os.replace(tmp, path)
+    _state["active"] = active and not stop

@@ -154,6 +154,13 @@ def _ignored(path: str, roots: tuple[str, ...]) -> bool:
     )
 
 
+def _source_of(pyc: str) -> str | None:
+    """``pkg/__pycache__/mod.cpython-311.pyc`` → ``pkg/mod.py`` (when it exists)."""
+    folder, name = os.path.split(pyc)
+    source = os.path.join(os.path.dirname(folder), name.split(".", 1)[0] + ".py")
+    return source if os.path.exists(source) else None
+
+
 def _walk_files(path: str) -> Iterable[str]:
     for folder, dirs, files in os.walk(path):
         dirs.sort()
@@ -187,6 +194,11 @@ def complete_trace(
         return os.path.normpath(os.path.join(cwd, os.path.expanduser(path)))
 
     def access(path: str, how: str) -> None:
+        if path.endswith(".pyc") and f"{os.sep}__pycache__{os.sep}" in path:
+            source = _source_of(path)  # a module imported from its cached bytecode
+            if source is None or how != "r":
+                return
+            path = source
         if "://" in path and not path.startswith("file://"):
             if how == "r":
                 unknown.append(f"read {path} through a library whose URL reads are not seen")
