@@ -94,7 +94,8 @@ RERUN_CLIENT = textwrap.dedent(
     run_id = c.start_workflow_run(Name=sys.argv[1], Reuse=True)["RunId"]
     c.engine.wait(run_id)
     run = c.get_workflow_run(Name=sys.argv[1], RunId=run_id, IncludeGraph=True)["Run"]
-    jobs = [jr for n in run["Graph"]["Nodes"] for jr in (n.get("JobDetails") or {}).get("JobRuns", [])]
+    nodes = run["Graph"]["Nodes"]
+    jobs = [jr for n in nodes for jr in (n.get("JobDetails") or {}).get("JobRuns", [])]
     if run["Status"] != "COMPLETED" or not all(jr.get("ReusedFrom") for jr in jobs):
         sys.exit("not every job was reused")
     """
@@ -114,11 +115,15 @@ RECORDER_COST = textwrap.dedent(
     for _ in range(5):
         opens()
     base = min(opens() for _ in range(20))
+    t = time.perf_counter()
     from glue_nb.reuse import recorder
+    imported = time.perf_counter() - t
     t = time.perf_counter()
     recorder.install()
     install = time.perf_counter() - t
     recorded = min(opens() for _ in range(20))
+    recorder._events.clear()  # what one job that opens 100 files leaves to write
+    opens()
     t = time.perf_counter()
     recorder.dump(os.path.join(sys.argv[1], "trace.json"))
     dump = time.perf_counter() - t
@@ -128,8 +133,62 @@ RECORDER_COST = textwrap.dedent(
     t = time.perf_counter()
     trace = complete_trace(raw)
     after = time.perf_counter() - t
-    print(json.dumps({"base": base, "recorded": recorded, "install": install, "dump": dump,
+    print(json.dumps({"base": base, "recorded": recorded, "import": imported,
+                      "install": install, "dump": dump,
                       "after": after, "files": len(trace["reads"])}))
+    """
+)
+
+
+#: Per job, in one process on a warm kernel pool: recording on vs off, alternating; argv
+#: notebook-trivial notebook-100-files reps home.
+JOB_OVERHEAD = textwrap.dedent(
+    """
+    import json, os, statistics, sys, time
+    from glue_nb.jobs.notebook import execute_notebook_job
+    from glue_nb.jobs.spec import JobSpec
+    from glue_nb.kernels.pool import default_pool
+    pool = default_pool()
+    pool.warm("python3")
+    out = {}
+    for label, nb in (("trivial", sys.argv[1]), ("opens 100 files", sys.argv[2])):
+        times = {"on": [], "off": []}
+        for i in range(int(sys.argv[3]) + 2):
+            for mode in ("on", "off") if i % 2 else ("off", "on"):
+                os.environ["GLUE_NB_RECORD"] = "1" if mode == "on" else "0"
+                spec = JobSpec(job_run_id=f"jr_{i}{mode}", job_name="j", notebook=nb,
+                               arguments={}, output_path=f"{sys.argv[4]}/{label}-{i}{mode}.ipynb",
+                               home=sys.argv[4])
+                t = time.perf_counter()
+                result = execute_notebook_job(spec, kernel_factory=pool)
+                if result.state != "SUCCEEDED":
+                    sys.exit(result.error_message)
+                if i >= 2:
+                    times[mode].append(time.perf_counter() - t)
+        out[label] = {**{m: statistics.median(v) for m, v in times.items()},
+                      **{m + " min": min(v) for m, v in times.items()}}
+    pool.close()
+    print(json.dumps(out))
+    """
+)
+
+#: The engine's reuse check of one job with a recorded trace: argv home job.
+DECIDE_COST = textwrap.dedent(
+    """
+    import json, statistics, sys, time
+    from glue_nb.definitions import Definitions
+    from glue_nb.reuse.decide import decide
+    from glue_nb.store import Store
+    store = Store(sys.argv[1])
+    job = Definitions(store).job(sys.argv[2])
+    times = []
+    for _ in range(30):
+        t = time.perf_counter()
+        d = decide(store, job_name=job["Name"], notebook=job["Command"]["ScriptLocation"],
+                   arguments=job["DefaultArguments"], kernel_name=None, properties={})
+        times.append(time.perf_counter() - t)
+    assert d["reuse"], d
+    print(json.dumps(statistics.median(times[5:])))
     """
 )
 
@@ -184,14 +243,8 @@ def main() -> None:
                 "glue-nb re-run, engine script": [sys.executable, "-c", RERUN_ENGINE, shape, home],
                 "glue-nb re-run, client script": [sys.executable, "-c", RERUN_CLIENT, shape, home],
                 "glue-nb run --reuse (CLI)": [
-                    str(bin_dir / "glue-nb"),
-                    "run",
-                    shape,
-                    "--reuse",
-                    "-q",
-                    "--home",
-                    home,
-                ],  # fmt: skip
+                    *(str(bin_dir / "glue-nb"), "run", shape, "--reuse", "-q", "--home", home)
+                ],
             }
             if ploomber_env is not None:
                 ways["Ploomber incremental build"] = [
@@ -230,6 +283,27 @@ def main() -> None:
                              capture_output=True, text=True, check=True)  # fmt: skip
         costs.append(json.loads(out.stdout))
     cost = {k: median([c[k] for c in costs]) for k in costs[0]}
+
+    # per job, in process: the whole-process first runs above are too noisy to resolve a few %
+    sys.path.insert(0, str(ROOT / "tests"))
+    from conftest import write_notebook
+
+    trivial = write_notebook(scratch / "trivial.ipynb", ["x = 1", "y = x + 1"])
+    reader = write_notebook(
+        scratch / "reader.ipynb",
+        [f"folder = {str(files)!r}", "import os\nn = 0\nfor i in range(100):\n"
+         "    with open(os.path.join(folder, f'f{i}.txt')) as fh:\n        n += len(fh.read())"],
+    )  # fmt: skip
+    per_job_home = scratch / "per-job"
+    per_job_home.mkdir()
+    out = subprocess.run([sys.executable, "-c", JOB_OVERHEAD, str(trivial), str(reader),
+                          str(max(10, 4 * args.reps)), str(per_job_home)], env=env,
+                         capture_output=True, text=True, check=True)  # fmt: skip
+    per_job = json.loads(out.stdout)
+    first_job = peers.dag(shape0)[0][0]
+    out = subprocess.run([sys.executable, "-c", DECIDE_COST, str(homes[shape0]), first_job],
+                         env=env, capture_output=True, text=True, check=True)  # fmt: skip
+    decide_cost = json.loads(out.stdout)
 
     lines = [
         "# Reuse benchmarks",
@@ -270,15 +344,47 @@ def main() -> None:
             f"| {shape} | {peers.fmt_s(on)} | {peers.fmt_s(off)} | {100 * (on - off) / off:+.1f}% |"
         )
     per_open = (cost["recorded"] - cost["base"]) / 100
+    trivial_cost = cost["import"] + cost["install"] + decide_cost + 0.001  # + a small dump
+    reader_cost = trivial_cost + cost["recorded"] - cost["base"] + cost["dump"] + cost["after"]
+    first = median(times[shape0]["first run, GLUE_NB_RECORD=0, reuse off"])
+    share = trivial_cost * len(peers.dag(shape0)) / first
+    results["per job estimate"] = {"trivial": trivial_cost, "opens 100 files": reader_cost}
+    lines += [
+        "",
+        "Whole processes vary by more than the overhead on this shared machine. Its parts, "
+        "measured one by one, per job: importing the recorder in the kernel "
+        f"{peers.fmt_ms(cost['import'])}, installing it {peers.fmt_ms(cost['install'])}, the "
+        f"reuse check before the job {peers.fmt_ms(decide_cost)}, writing the trace after the "
+        "last cell about 1 ms; and for each file it opens, "
+        f"{peers.fmt_ms(per_open)} in the kernel plus its stat and hash after the notebook "
+        f"({peers.fmt_ms(cost['after'] / max(cost['files'], 1))}). So about "
+        f"**{peers.fmt_ms(trivial_cost)} per trivial job** ({100 * share:.1f}% of {shape0}'s "
+        f"first run, {peers.fmt_s(first)} for {len(peers.dag(shape0))} jobs) and "
+        f"**{peers.fmt_ms(reader_cost)} per job that opens 100 files**.",
+        "",
+        "The same measured directly, per job in one process on a warm kernel pool "
+        f"({max(10, 4 * args.reps)} alternating pairs; the minimum is the least disturbed):",
+        "",
+        "| job | recording off (median / min) | recording on (median / min) |",
+        "|---|---|---|",
+    ]
+    for label, m in per_job.items():
+        lines.append(
+            f"| {label} | {peers.fmt_ms(m['off'])} / {peers.fmt_ms(m['off min'])} | "
+            f"{peers.fmt_ms(m['on'])} / {peers.fmt_ms(m['on min'])} |"
+        )
+    results["per job"] = per_job
+    results["decide"] = decide_cost
     lines += [
         "",
         "## In the kernel, and after the notebook",
         "",
         f"- 100 files opened and read: {peers.fmt_ms(cost['base'])} without the recorder, "
-        f"{peers.fmt_ms(cost['recorded'])} with it: **{peers.fmt_ms(cost['recorded'] - cost['base'])}"
-        f" more per job that opens 100 files**, {peers.fmt_ms(per_open)} per opened file.",
+        f"{peers.fmt_ms(cost['recorded'])} with it: "
+        f"**{peers.fmt_ms(cost['recorded'] - cost['base'])} more per job that opens 100 files**, "
+        f"{peers.fmt_ms(per_open)} per opened file.",
         f"- installing the recorder (context cell): {peers.fmt_ms(cost['install'])}; writing what "
-        f"it recorded (trace cell): {peers.fmt_ms(cost['dump'])}.",
+        f"it recorded after the last cell (100 files opened): {peers.fmt_ms(cost['dump'])}.",
         f"- after the notebook, in the executor: stats and SHA-256 of {cost['files']} files "
         f"{peers.fmt_ms(cost['after'])}.",
         "",
@@ -293,8 +399,8 @@ def main() -> None:
     text = "\n".join(lines)
     print(text)
     Path(args.out).write_text(text)
-    (Path(args.out).with_suffix(".json")).write_text(json.dumps(
-        {"machine": machine, "times": times, "recorder": cost, "results": results}, indent=1))  # fmt: skip
+    summary = {"machine": machine, "times": times, "recorder": cost, "results": results}
+    Path(args.out).with_suffix(".json").write_text(json.dumps(summary, indent=1))
 
 
 if __name__ == "__main__":

@@ -174,11 +174,12 @@ def _prepare(
     )
     nb = parameterize_notebook(nb, params, kernel_name=spec.kernel_name)
     injected = max(find_first_tagged_cell_index(nb, "injected-parameters"), 0)
-    # the recorder writes what it saw after the last cell (IPython's post_run_cell), counted
-    # from the context cell on: no cell is added at the end of the user's notebook
-    trace = None if trace_path is None else (trace_path, 1 + _executed(nb.cells[injected:]))
-    nb.cells.insert(injected, _context_cell(spec, updates_path, cwd, trace))
-    return nb, [injected, injected + 1]
+    # the context cell runs first, so that the recorder sees every cell (also those above the
+    # parameters); it writes what it saw after the last cell (IPython's post_run_cell, counted
+    # from the context cell on): no cell is added at the end of the user's notebook
+    trace = None if trace_path is None else (trace_path, 1 + _executed(nb.cells))
+    nb.cells.insert(0, _context_cell(spec, updates_path, cwd, trace))
+    return nb, sorted({0, injected + 1})
 
 
 def _error_from(exc: Exception, inserted: list[int]) -> tuple[str, dict[str, Any]]:
