@@ -67,7 +67,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     )
     write_notebook(
         nbs / "transform.ipynb",
-        ["factor = 1", "text = open('extract.txt').read()\nopen('transform.txt', 'w').write(text.upper() * factor)"],
+        [
+            "factor = 1",
+            "text = open('extract.txt').read()\n"
+            "open('transform.txt', 'w').write(text.upper() * factor)",
+        ],
     )
     write_notebook(
         nbs / "load.ipynb",
@@ -76,7 +80,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     )
     write_notebook(
         nbs / "side.ipynb",
-        [f"n = 1\nsrc = {str(data / 'side.csv')!r}", "open('side.txt', 'w').write(open(src).read() * n)"],
+        [
+            f"n = 1\nsrc = {str(data / 'side.csv')!r}",
+            "open('side.txt', 'w').write(open(src).read() * n)",
+        ],
     )
     write_notebook(
         nbs / "catalog.ipynb",
@@ -111,6 +118,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     yield {"client": c, "data": data, "nbs": nbs, "pkgs": pkgs, "home": home, "nodes": nodes}
 
 
+def _command(world: Mapping[str, Any], job: str) -> dict[str, str]:
+    return {"Name": "notebook", "ScriptLocation": str(world["nbs"] / f"{job}.ipynb")}
+
+
 def _run(c: Any, **kwargs: Any) -> dict[str, Any]:
     run_id = c.nb.start_workflow_run(Name=WF, **kwargs)["RunId"]
     run = wait_run(c, WF, run_id, timeout=180)
@@ -140,8 +151,6 @@ def _why(c: Any, run: Mapping[str, Any], node: str) -> dict[str, Any]:
 
 def _changes(c: Any, run: Mapping[str, Any], node: str) -> list[tuple[str, str]]:
     return [(ch["what"], ch["name"]) for ch in _why(c, run, node)["Changes"]]
-
-
 
 
 def test_reuse_is_off_by_default_and_every_job_records_what_it_read(world: dict[str, Any]) -> None:
@@ -185,7 +194,10 @@ def test_an_unchanged_run_is_reused_whole_with_the_notebooks_and_properties_it_r
     glue_jr = c.get_job_run(JobName="extract", RunId=originals["extract"]["Id"])["JobRun"]
     assert "ReusedFrom" not in glue_jr
     answer = _why(c, first, "transform")
-    assert answer["Outcome"] == "reused" and answer["ReusedFrom"] == originals["transform"]["ReusedFrom"]
+    assert (
+        answer["Outcome"] == "reused"
+        and answer["ReusedFrom"] == originals["transform"]["ReusedFrom"]
+    )
 
 
 def test_a_changed_input_file_reruns_its_reader_and_what_its_output_feeds(
@@ -206,15 +218,20 @@ def test_a_changed_input_file_reruns_its_reader_and_what_its_output_feeds(
 def test_a_changed_parameter_reruns_only_that_job(world: dict[str, Any]) -> None:
     c = world["client"]
     c.nb.update_job(JobName="side", JobUpdate={
-        "Role": "r", "Command": {"Name": "notebook", "ScriptLocation": str(world["nbs"] / "side.ipynb")},
+        "Role": "r", "Command": _command(world, "side"),
         "DefaultArguments": {"--n": "2"}})  # fmt: skip
     run = _run(c, Reuse=True)
     assert _ran(run) == {"side"}
     [change] = _why(c, run, "side")["Changes"]
-    assert (change["what"], change["name"], change.get("old"), change.get("new")) == ("parameter", "n", None, 2)
+    assert (change["what"], change["name"], change.get("old"), change.get("new")) == (
+        "parameter",
+        "n",
+        None,
+        2,
+    )
     # the same value written otherwise ("02" is the int 2): the typed parameter is unchanged
     c.nb.update_job(JobName="side", JobUpdate={
-        "Role": "r", "Command": {"Name": "notebook", "ScriptLocation": str(world["nbs"] / "side.ipynb")},
+        "Role": "r", "Command": _command(world, "side"),
         "DefaultArguments": {"--n": "02"}})  # fmt: skip
     assert _ran(_run(c, Reuse=True)) == set()
 
@@ -241,7 +258,8 @@ def test_a_changed_package_version_reruns_the_job_that_imported_it(world: dict[s
     run = _run(c, Reuse=True)
     assert _ran(run) == {"extract"}  # its output is the same: nothing below runs again
     assert ("package", "tinypkg", "1.0", "1.1") in [
-        (ch["what"], ch["name"], ch.get("old"), ch.get("new")) for ch in _why(c, run, "extract")["Changes"]
+        (ch["what"], ch["name"], ch.get("old"), ch.get("new"))
+        for ch in _why(c, run, "extract")["Changes"]
     ]
 
 
@@ -261,12 +279,15 @@ def test_a_changed_catalog_table_reruns_its_reader(world: dict[str, Any]) -> Non
     table = c.get_table(DatabaseName="shop", Name="sales")["Table"]
     c.update_table(DatabaseName="shop", TableInput={
         "Name": "sales", "Description": "now described",
-        "StorageDescriptor": table["StorageDescriptor"], "Parameters": table["Parameters"]})  # fmt: skip
+        "StorageDescriptor": table["StorageDescriptor"],
+        "Parameters": table["Parameters"]})  # fmt: skip
     run = _run(c, Reuse=True)
     assert _ran(run) == {"catalog"}
     [change] = _why(c, run, "catalog")["Changes"]
     assert change["what"] == "table" and change["name"] == "shop.sales"
-    assert change.get("old") == f"VersionId {table['VersionId']}" and change.get("new") != change.get("old")
+    assert change.get("old") == f"VersionId {table['VersionId']}" and change.get(
+        "new"
+    ) != change.get("old")
     (data / "sales" / "part-0.csv").write_text("id,amount\n1,10\n2,25\n")  # its data file
     run = _run(c, Reuse=True)
     assert _ran(run) == {"catalog"}
@@ -312,7 +333,9 @@ def test_job_and_workflow_settings(world: dict[str, Any]) -> None:
                     "DefaultArguments": {"--n": "2", "--glue-nb-reuse": "true"}})  # fmt: skip
     assert _ran(_run(c)) == ALL - {"side"}  # only side has reuse on
     assert _ran(_run(c, Reuse=False)) == ALL  # the run says every job runs
-    c.nb.update_workflow(Name=WF, DefaultRunProperties={"period": "2026-10", "glue-nb-reuse": "true"})
+    c.nb.update_workflow(
+        Name=WF, DefaultRunProperties={"period": "2026-10", "glue-nb-reuse": "true"}
+    )
     assert _ran(_run(c)) == set()
 
 
@@ -325,7 +348,7 @@ def test_glue_nb_why_on_the_command_line(world: dict[str, Any]) -> None:
     assert "extract (jr_" in out.stdout and "reused jr_" in out.stdout
 
 
-# -- what cannot be seen always runs ----------------------------------------------------------------
+# -- what cannot be seen always runs ------------------------------------------------------------
 def test_an_unknown_read_always_runs(tmp_path: Path, client: Any) -> None:
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
@@ -335,12 +358,15 @@ def test_an_unknown_read_always_runs(tmp_path: Path, client: Any) -> None:
     with sqlite3.connect(db) as conn:
         conn.execute("CREATE TABLE t(x)")
     write_notebook(tmp_path / "net.ipynb", [
-        f"port = {port}", "import socket\ns = socket.create_connection(('127.0.0.1', port))\ns.close()"])  # fmt: skip
+        f"port = {port}",
+        "import socket\ns = socket.create_connection(('127.0.0.1', port))\ns.close()"])  # fmt: skip
     write_notebook(tmp_path / "db.ipynb", [
-        f"db = {str(db)!r}", "import sqlite3\nsqlite3.connect(db).execute('SELECT * FROM t').fetchall()"])  # fmt: skip
+        f"db = {str(db)!r}",
+        "import sqlite3\nsqlite3.connect(db).execute('SELECT * FROM t').fetchall()"])  # fmt: skip
     write_notebook(tmp_path / "plain.ipynb", ["x = 1", "y = x + 1"])
     make_workflow(client, "unknown", {n: {"notebook": str(tmp_path / f"{n}.ipynb")}
-                                      for n in ("net", "db", "plain")}, ["net", "db", "plain"])  # fmt: skip
+                                      for n in ("net", "db", "plain")},
+                  ["net", "db", "plain"])  # fmt: skip
     try:
         for _ in range(2):
             run_id = client.start_workflow_run(Name="unknown", Reuse=True)["RunId"]
@@ -352,7 +378,9 @@ def test_an_unknown_read_always_runs(tmp_path: Path, client: Any) -> None:
         }
         assert [c["what"] for c in explained["net"]["Changes"]] == ["unknown"]
         assert "network connection to ('127.0.0.1', " in explained["net"]["Changes"][0]["name"]
-        assert explained["db"]["Changes"][0]["name"].startswith(f"opened SQLite database {str(db)!r}")
+        assert explained["db"]["Changes"][0]["name"].startswith(
+            f"opened SQLite database {str(db)!r}"
+        )
     finally:
         server.close()
 
@@ -386,7 +414,9 @@ def _names(records: list[dict[str, Any]]) -> set[str]:
 def test_the_recorder_sees_python_files_pyarrow_and_pandas(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("a")
     (tmp_path / "b.bin").write_bytes(b"b")
-    trace = _recorded(tmp_path, """
+    trace = _recorded(
+        tmp_path,
+        """
 open("a.txt").read()
 fd = os.open("b.bin", os.O_RDONLY); os.close(fd)
 open("w.txt", "w").write("w")
@@ -399,7 +429,8 @@ import pyarrow.parquet as pq, pyarrow.dataset as ds, pyarrow.feather as feather
 df.to_csv("t.csv")
 pq.read_table("t.parquet"); ds.dataset("t.parquet").to_table()
 pd.read_feather("t.feather"); feather.read_table("t.feather"); pd.read_csv("t.csv")
-""")
+""",
+    )
     assert _names(trace["reads"]) == {"a.txt", "b.bin"}  # the rest it wrote first
     assert {"w.txt", "t.parquet", "t.feather", "t.csv"} <= _names(trace["writes"])
     assert str(tmp_path) in trace["dirs"]
@@ -408,13 +439,16 @@ pd.read_feather("t.feather"); feather.read_table("t.feather"); pd.read_csv("t.cs
 
 
 def test_the_recorder_says_what_it_cannot_see(tmp_path: Path) -> None:
-    trace = _recorded(tmp_path, """
+    trace = _recorded(
+        tmp_path,
+        """
 import subprocess, sqlite3
 subprocess.run([sys.executable, "-c", "pass"])
 sqlite3.connect("x.sqlite").close()
 open("x.sqlite", "rb").read()
 open("x.sqlite", "ab").write(b"")
-""")
+""",
+    )
     reasons = "\n".join(trace["unknown"])
     assert "ran a subprocess" in reasons and "opened SQLite database 'x.sqlite'" in reasons
     assert "read " + str(tmp_path / "x.sqlite") + " and then wrote it" in reasons
@@ -423,12 +457,15 @@ open("x.sqlite", "ab").write(b"")
 def test_the_recorder_notes_the_run_properties_looked_up(tmp_path: Path) -> None:
     ctx = {"workflow_name": "w", "workflow_run_id": "wr_1", "job_name": "j", "job_run_id": "jr_1",
            "run_properties": {"a": "1", "b": "x", "c": "y"}, "updates_path": None}  # fmt: skip
-    trace = _recorded(tmp_path, f"""
+    trace = _recorded(
+        tmp_path,
+        f"""
 os.environ["GLUE_NB_JOB_CONTEXT"] = {json.dumps(json.dumps(ctx))}
 from glue_nb import runtime
 props = runtime.get_run_properties()
 props["a"]; props.get("missing"); "b" in props
-""")
+""",
+    )
     assert trace["properties"] == {"a": "1", "missing": None, "b": "x"}
 
 
@@ -487,7 +524,9 @@ def test_a_changed_local_module_reruns_its_importer(tmp_path: Path, client: Any)
     again = run()["uses"]
     assert not again.get("ReusedFrom") and (tmp_path / "uses.txt").read_text() == "30"
     answer = explain_run(client, again["Id"])
-    assert ("file", str(tmp_path / "helper.py")) in [(c["what"], c["name"]) for c in answer["Changes"]]
+    assert ("file", str(tmp_path / "helper.py")) in [
+        (c["what"], c["name"]) for c in answer["Changes"]
+    ]
 
 
 def explain_run(client: Any, job_run_id: str) -> dict[str, Any]:
@@ -495,7 +534,9 @@ def explain_run(client: Any, job_run_id: str) -> dict[str, Any]:
 
 
 def test_the_recorder_sees_remote_fsspec_reads_with_what_identifies_them(tmp_path: Path) -> None:
-    trace = _recorded(tmp_path, """
+    trace = _recorded(
+        tmp_path,
+        """
 import io
 import fsspec
 from fsspec.spec import AbstractFileSystem
@@ -514,10 +555,28 @@ with fsspec.open("fakeremote://bucket/key.csv", "rb") as fh:
     fh.read()
 fs = fsspec.filesystem("fakeremote")
 fs.ls("bucket")
-""")
+""",
+    )
     urls = [r for r in trace["reads"] if r["kind"] == "url"]
     assert [u["resource"] for u in urls] == ["fakeremote://bucket/key.csv"]
     assert json.loads(urls[0]["etag"]) == {"ETag": '"e1"', "size": "11"}
     assert trace["unknown"] == [
         "listed or looked up fakeremote://bucket: remote listings are not fingerprinted"
     ]
+
+
+def test_a_read_above_the_parameters_cell_is_recorded(tmp_path: Path, client: Any) -> None:
+    (tmp_path / "config.txt").write_text("a")
+    write_notebook(tmp_path / "top.ipynb", [
+        "config = open('config.txt').read()", "x = 1", "y = config * x"],
+        parameters_cell=1)  # fmt: skip
+    make_workflow(client, "top", {"top": {"notebook": str(tmp_path / "top.ipynb")}}, ["top"])
+
+    def reused() -> bool:
+        run_id = client.start_workflow_run(Name="top", Reuse=True)["RunId"]
+        run = wait_run(glue_nb.client(client.home), "top", run_id, timeout=180)
+        return bool(_latest(run)["top"].get("ReusedFrom"))
+
+    assert not reused() and reused()
+    (tmp_path / "config.txt").write_text("b")
+    assert not reused()
