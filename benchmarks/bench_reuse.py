@@ -115,6 +115,7 @@ RECORDER_COST = textwrap.dedent(
     for _ in range(5):
         opens()
     base = min(opens() for _ in range(20))
+    import importlib, json, site, threading, types, typing  # what a kernel has loaded already
     t = time.perf_counter()
     from glue_nb.reuse import recorder
     imported = time.perf_counter() - t
@@ -352,7 +353,8 @@ def main() -> None:
     lines += [
         "",
         "Whole processes vary by more than the overhead on this shared machine. Its parts, "
-        "measured one by one, per job: importing the recorder in the kernel "
+        "measured one by one, per job: importing the recorder in the kernel (with what a kernel "
+        "has loaded already) "
         f"{peers.fmt_ms(cost['import'])}, installing it {peers.fmt_ms(cost['install'])}, the "
         f"reuse check before the job {peers.fmt_ms(decide_cost)}, writing the trace after the "
         "last cell about 1 ms; and for each file it opens, "

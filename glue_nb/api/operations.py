@@ -222,8 +222,10 @@ def _job_context(name: str, run_id: str) -> Any:
 @operation("GetWorkflowRunProperties")
 def get_workflow_run_properties(svc: Service, p: Params) -> dict[str, Any]:
     ctx = _job_context(p["Name"], p["RunId"])
-    if ctx is not None:
-        return {"RunProperties": ctx.properties()}
+    if ctx is not None:  # every property is read (for reuse: the recorder notes them all)
+        from glue_nb.runtime import get_run_properties
+
+        return {"RunProperties": dict(get_run_properties(raw=True).items())}
     row = _run_row(svc, p["Name"], p["RunId"])
     return {"RunProperties": loads(row["run_properties"], {})}
 
