@@ -28,6 +28,7 @@ __all__ = [
     "complete_trace",
     "dir_digest",
     "file_identity",
+    "installed_version",
     "package_version",
 ]
 
@@ -114,6 +115,12 @@ def _metadata_version(info: str) -> tuple[str | None, str | None]:
         except OSError:
             continue
     return None, None
+
+
+def installed_version(folder: str, module: str) -> str | None:
+    """The version of the distribution in ``folder`` that provides top-level ``module`` now."""
+    info = _dists_in(folder).get(module)
+    return _metadata_version(info)[1] if info else None
 
 
 def package_version(module: str, file: str) -> dict[str, Any] | None:

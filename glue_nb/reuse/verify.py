@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from itertools import zip_longest
 from typing import Any
 
-from glue_nb.reuse.trace import ABSENT, _dists_in, _metadata_version, dir_digest, file_identity
+from glue_nb.reuse.trace import ABSENT, dir_digest, file_identity, installed_version
 
 __all__ = ["check_trace", "diff_static", "short"]
 
@@ -80,11 +80,6 @@ def _url_info(url: str) -> dict[str, str]:
     return keep
 
 
-def _package_now(where: str, name: str) -> str | None:
-    info = _dists_in(where).get(name)
-    return _metadata_version(info)[1] if info else None
-
-
 def check_trace(
     trace: Mapping[str, Any],
     *,
@@ -127,7 +122,7 @@ def _changes(
         if package.get("dist") is None:
             yield _change("package", name, package.get("version"), "cannot be checked")
             continue
-        version_now = _package_now(package["where"], name)
+        version_now = installed_version(package["where"], name)
         if version_now != package.get("version"):
             yield _change("package", name, package.get("version"), version_now)
     for key, old in sorted((trace.get("properties") or {}).items()):
