@@ -416,8 +416,11 @@ def _modules() -> dict[str, list[Any]]:
         if "." in name or name.startswith("_") or module is None:
             continue
         file = getattr(module, "__file__", None)
-        if file is None:
-            continue
+        if file is None:  # a namespace package: where its first portion lives
+            portions = list(getattr(module, "__path__", None) or [])
+            if not portions or not isinstance(portions[0], str):
+                continue
+            file = os.path.join(portions[0], "__init__.py")
         version = getattr(module, "__version__", None)
         out[name] = [file, version if isinstance(version, str) else None, name not in before]
     return out
