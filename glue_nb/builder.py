@@ -732,9 +732,17 @@ class Workflow:
         return self
 
     def start(
-        self, run_properties: Mapping[str, str] | None = None, *, executor: Any = None
+        self,
+        run_properties: Mapping[str, str] | None = None,
+        *,
+        executor: Any = None,
+        reuse: bool | None = None,
     ) -> Run:
         """Deploy, then start a run now; returns its :class:`~glue_nb.run.Run`.
+
+        ``reuse=True``: a job whose fingerprint matches an earlier successful run is not run
+        again but takes that run's results (see the README's "Reuse"); ``False``: every job
+        runs; None (default): the jobs' and the workflow's settings decide (off unless set).
 
         The run properties and the executor are checked before anything is deployed."""
         from glue_nb.run import Run
@@ -743,7 +751,7 @@ class Workflow:
         c = self.client()
         chosen = c.engine.executor(executor)
         self.deploy()
-        run_id = c.engine.start_workflow_run(self.name, props, executor=chosen)
+        run_id = c.engine.start_workflow_run(self.name, props, executor=chosen, reuse=reuse)
         return Run(c, self.name, run_id)
 
     def runs(self) -> Any:

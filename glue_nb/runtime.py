@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -126,7 +127,11 @@ def get_run_properties(*, raw: bool = False) -> dict[str, Any]:
     """The workflow run's properties as this job sees them (a copy), typed (see the module
     docstring; ``raw=True``: Glue's strings as stored)."""
     props = (context() or _standalone).properties()
-    return props if raw else decode_properties(props)
+    out = props if raw else decode_properties(props)
+    recorder = sys.modules.get("glue_nb.reuse.recorder")  # installed by glue-nb's context cell
+    if recorder is not None and recorder.active():  # the keys a job reads are in its fingerprint
+        return recorder.TrackedProperties(out, props)  # type: ignore[no-any-return]
+    return out
 
 
 def put_run_properties(

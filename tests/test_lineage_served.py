@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -83,19 +82,27 @@ def test_bookmarks_through_the_server(served: Server) -> None:
 
 
 def test_lineage_through_the_server(served: Server) -> None:
-    store = Store(served.home)  # the job kernel's recorder writes here; lineage reads it remotely
     glue = boto(served.url)
     runs = glue.get_job_runs(JobName="ingest")["JobRuns"]
     first, second = sorted(runs, key=lambda r: r["StartedOn"])[:2]
-    handed = str(served.root / "handed.txt")
-    IoRecords(store).record("job", first["Id"], [IoRecord("write", "file", handed, digest="d1")])
-    IoRecords(store).record("job", second["Id"], [IoRecord("read", "file", handed, digest="d1")])
     remote = glue_nb.client(endpoint_url=served.url, aws_access_key_id=KEY,
                             aws_secret_access_key=SECRET, region_name="us-east-1")  # fmt: skip
+    # what the job kernels' recorder saw: both runs appended to the file they were handed
+    handed = str(served.root / "handed.txt")
     df = history.lineage(remote, resource=handed)
+    df = df[df.resource == handed]
+    assert {(str(d), i) for d, i in zip(df.direction, df["id"], strict=True)} == {
+        ("write", first["Id"]), ("write", second["Id"]),
+    }  # fmt: skip
+    # a producer and its reader, written to the server's store, read remotely
+    store = Store(served.home)
+    derived = str(served.root / "derived.parquet")
+    IoRecords(store).record("job", first["Id"], [IoRecord("write", "file", derived, digest="d1")])
+    IoRecords(store).record("job", second["Id"], [IoRecord("read", "file", derived, digest="d1")])
+    df = history.lineage(remote, resource=derived)
+    df = df[df.resource == derived]  # (not what the producer read, nor the reader wrote)
     assert {(str(d), i) for d, i in zip(df.direction, df["id"], strict=True)} == {
         ("write", first["Id"]), ("read", second["Id"]),
     }  # fmt: skip
     assert list(df[df.direction == "read"].source_id) == [first["Id"]]
     assert set(df.name.astype(str)) == {"ingest"}
-    Path(handed).unlink()

@@ -42,6 +42,7 @@ SURFACE: dict[str, list[str]] = {
     "glue_nb.history": [
         "COLUMNS",
         "STATES",
+        "Explanation",
         "compare_runs",
         "duration_percentiles",
         "failure_rate",
@@ -49,6 +50,7 @@ SURFACE: dict[str, list[str]] = {
         "lineage",
         "run_table",
         "slowest_steps",
+        "why",
         "workflow_runs",
     ],
     "glue_nb.charts": ["ChartFigure", "critical_path", "duration_trend", "gantt"],

@@ -37,6 +37,9 @@ NB_MEMBERS: dict[str, dict[str, str]] = {
         "ErrorDetail": "NbDocument",
         "WorkflowName": "NbString",
         "WorkflowRunId": "NbString",
+        # a job run recorded SUCCEEDED at once with the results of an earlier run (reuse)
+        "ReusedFrom": "NbString",
+        "ReuseSavedSeconds": "NbDouble",
     },
     "TriggerNodeDetails": {"Fired": "NbBoolean"},
     "Crawl": {
@@ -45,8 +48,10 @@ NB_MEMBERS: dict[str, dict[str, str]] = {
         "TriggerName": "NbString",
         "Summary": "NbDocument",
     },
-    "StartWorkflowRunRequest": {"Executor": "NbString"},
-    "ResumeWorkflowRunRequest": {"Executor": "NbString"},
+    # Reuse: reuse unchanged job runs (True) or run every job (False); default: the jobs' and
+    # workflow's settings (--glue-nb-reuse / glue-nb-reuse), else off
+    "StartWorkflowRunRequest": {"Executor": "NbString", "Reuse": "NbBoolean"},
+    "ResumeWorkflowRunRequest": {"Executor": "NbString", "Reuse": "NbBoolean"},
     "StartJobRunRequest": {"Executor": "NbString"},
     # the Jupyter kernel a notebook job runs on (default: the notebook's kernelspec)
     "JobCommand": {"KernelName": "NbString"},
@@ -54,6 +59,13 @@ NB_MEMBERS: dict[str, dict[str, str]] = {
 
 #: glue-nb's own operations: (input members, required, output members, paginated result key).
 NB_OPERATIONS: dict[str, dict[str, Any]] = {
+    "ExplainJobRun": {
+        "input": {"RunId": "NbString"},
+        "required": ["RunId"],
+        "output": {"Explanation": "NbDocument"},
+        "doc": "Why a job run ran, or why it was reused: the run it reused, or what changed "
+        "(old and new) since the earlier run it was compared with.",
+    },
     "NotifyEvent": {
         "input": {
             "WorkflowName": "NbString",
@@ -99,6 +111,7 @@ _NB_SHAPES: dict[str, dict[str, Any]] = {
     "NbString": _STRING,
     "NbBoolean": {"type": "boolean"},
     "NbInteger": {"type": "integer"},
+    "NbDouble": {"type": "double"},
     "NbTimestamp": {"type": "timestamp"},
     "NbDocument": _DOCUMENT,
     "NbEvent": {

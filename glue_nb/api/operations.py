@@ -161,7 +161,7 @@ def batch_get_workflows(svc: Service, p: Params) -> dict[str, Any]:
 @operation("StartWorkflowRun")
 def start_workflow_run(svc: Service, p: Params) -> dict[str, Any]:
     run_id = svc.engine.start_workflow_run(
-        p["Name"], p.get("RunProperties"), executor=p.get("Executor")
+        p["Name"], p.get("RunProperties"), executor=p.get("Executor"), reuse=p.get("Reuse")
     )
     return {"RunId": run_id}
 
@@ -175,7 +175,7 @@ def stop_workflow_run(svc: Service, p: Params) -> dict[str, Any]:
 @operation("ResumeWorkflowRun")
 def resume_workflow_run(svc: Service, p: Params) -> dict[str, Any]:
     run_id, nodes = svc.engine.resume_workflow_run(
-        p["Name"], p["RunId"], p["NodeIds"], executor=p.get("Executor")
+        p["Name"], p["RunId"], p["NodeIds"], executor=p.get("Executor"), reuse=p.get("Reuse")
     )
     return {"RunId": run_id, "NodeIds": nodes}
 
@@ -222,8 +222,10 @@ def _job_context(name: str, run_id: str) -> Any:
 @operation("GetWorkflowRunProperties")
 def get_workflow_run_properties(svc: Service, p: Params) -> dict[str, Any]:
     ctx = _job_context(p["Name"], p["RunId"])
-    if ctx is not None:
-        return {"RunProperties": ctx.properties()}
+    if ctx is not None:  # every property is read (for reuse: the recorder notes them all)
+        from glue_nb.runtime import get_run_properties
+
+        return {"RunProperties": dict(get_run_properties(raw=True).items())}
     row = _run_row(svc, p["Name"], p["RunId"])
     return {"RunProperties": loads(row["run_properties"], {})}
 
@@ -895,6 +897,14 @@ def _call(method: Callable[..., Any], p: Params, name: str) -> dict[str, Any]:
 
 
 # -- glue-nb's own operations --------------------------------------------------------------------
+@operation("ExplainJobRun", nb_only=True)
+def explain_job_run(svc: Service, p: Params) -> dict[str, Any]:
+    """Why a job run ran, or why it was reused (:func:`glue_nb.reuse.why.explain`)."""
+    from glue_nb.reuse.why import explain
+
+    return {"Explanation": explain(svc.store, p["RunId"])}
+
+
 @operation("NotifyEvent", nb_only=True)
 def notify_event(svc: Service, p: Params) -> dict[str, Any]:
     """Post one event to a workflow whose start trigger has Type EVENT. It is stored at once; a

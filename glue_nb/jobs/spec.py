@@ -54,6 +54,9 @@ class JobResult:
     #: the files runtime.bookmark handed out: {"option", "files": {location: [source, mtime_ns,
     #: size]}} (None when the bookmark is disabled)
     bookmark: dict[str, Any] | None = None
+    #: what the run read and wrote, its packages and kernel (glue_nb.reuse.trace), when it
+    #: SUCCEEDED; its "static" part: code cells, typed parameters, kernel
+    trace: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -63,6 +63,7 @@ MIGRATIONS: list[list[Migration]] = [
     ["schema_endpoint.sql"],
     ["schema_io.sql"],
     ["schema_bookmarks.sql", delete_with_jobs],
+    ["schema_traces.sql"],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
