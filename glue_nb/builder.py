@@ -741,10 +741,18 @@ class Workflow:
         }
 
     def start(
-        self, run_properties: Mapping[str, str] | None = None, *, executor: Any = None
+        self,
+        run_properties: Mapping[str, str] | None = None,
+        *,
+        executor: Any = None,
+        reuse: bool | None = None,
     ) -> Run:
         """Deploy, then start a run now (one ``ApplyWorkflow`` with ``Start``); returns its
         :class:`~glue_nb.run.Run`.
+
+        ``reuse=True``: a job whose fingerprint matches an earlier successful run is not run
+        again but takes that run's results (see the README's "Reuse"); ``False``: every job
+        runs; None (default): the jobs' and the workflow's settings decide (off unless set).
 
         The run properties and the executor are checked before anything is deployed."""
         from glue_nb.run import Run
@@ -754,6 +762,8 @@ class Workflow:
         request = {**self._apply_request(), "Start": True, "RunProperties": props}
         if executor is not None:
             request["Executor"] = executor
+        if reuse is not None:
+            request["Reuse"] = reuse
         run_id = nb.apply_workflow(**request)["RunId"]
         return Run(nb, self.name, run_id)
 

@@ -57,6 +57,7 @@ class Bar:
     previous: str | None = None
     kind: str = "JOB"
     inherited: bool = False  # kept from the run a resumed run resumed
+    reused: bool = False  # SUCCEEDED at once with an earlier run's results (reuse)
 
 
 def _bars_from_run(run: Mapping[str, Any]) -> tuple[list[Bar], dict[str, Mapping[str, Any]]]:
@@ -79,6 +80,7 @@ def _bars_from_run(run: Mapping[str, Any]) -> tuple[list[Bar], dict[str, Mapping
                     jr["Id"],
                     jr.get("PreviousRunId"),
                     inherited=jr.get("WorkflowRunId", own) != own,
+                    reused=bool(jr.get("ReusedFrom")),
                 )
             )
         for crawl in (node.get("CrawlerDetails") or {}).get("Crawls") or []:
@@ -108,6 +110,7 @@ def _bars_from_frame(df: pd.DataFrame) -> list[Bar]:
         end = row.completed if not pd.isna(row.completed) else None
         prev = getattr(row, "previous_run_id", None)
         run_id = getattr(row, "run_id", own)
+        reused_from = getattr(row, "reused_from", None)
         bars.append(
             Bar(
                 str(row.node),
@@ -120,6 +123,7 @@ def _bars_from_frame(df: pd.DataFrame) -> list[Bar]:
                 None if prev is None or pd.isna(prev) else str(prev),
                 str(getattr(row, "type", "JOB")),
                 inherited=own is not None and run_id != own,
+                reused=reused_from is not None and not pd.isna(reused_from),
             )
         )
     return bars
@@ -258,7 +262,7 @@ def gantt(
         y = rows.index(b.node)
         left = (b.start - t0).total_seconds()
         width = max(((b.end or now) - b.start).total_seconds(), span * 0.004)
-        category = category_of(b.state)
+        category = "reused" if b.reused and b.state == "SUCCEEDED" else category_of(b.state)
         seen_categories[category] = None
         colour = CATEGORIES[category]
         on_path = b.id in critical
@@ -274,7 +278,7 @@ def gantt(
             alpha=_KEPT_ALPHA if b.inherited else 1.0,
             zorder=3 if on_path else 2,
         )
-        label = f"#{b.attempt}" if b.attempt else ""
+        label = f"#{b.attempt}" if b.attempt else ("reused" if category == "reused" else "")
         text = f"{label} {fmt_duration(width)}".strip()
         if width / span > 0.09:
             ax.text(left + width / 2, y, text, ha="center", va="center", fontsize=8, zorder=4)

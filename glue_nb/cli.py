@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import sys
 from pathlib import Path
@@ -152,6 +153,15 @@ def run_table(console: Any, run: dict[str, Any], home: Path | None = None) -> No
         start, end = item.get("StartedOn"), item.get("CompletedOn")
         seconds = (end - start).total_seconds() if start and end else None
         detail = item.get("ErrorMessage") or _short(item.get("OutputLocation"), home)
+        shown = _styled(state)
+        if item.get("ReusedFrom"):  # recorded SUCCEEDED at once with an earlier run's results
+            shown = "[cyan]reused[/]"
+            saved = item.get("ReuseSavedSeconds")
+            detail = (
+                f"[cyan]reused {item['ReusedFrom'][:15]}…"
+                + (f" ({saved:.1f} s saved)[/] " if saved is not None else "[/] ")
+                + detail
+            )
         if kind == "crawler" and not item.get("ErrorMessage"):
             detail = _crawl_summary(item.get("Summary") or {})
         if item.get("ErrorMessage"):
@@ -160,7 +170,7 @@ def run_table(console: Any, run: dict[str, Any], home: Path | None = None) -> No
             name,
             kind,
             str(item.get("Attempt", 0)),
-            _styled(state),
+            shown,
             _fmt_time(start),
             _fmt_duration(seconds),
             detail,
@@ -264,6 +274,10 @@ def main() -> None:
 @click.option("--executor", default=None, help="where jobs run: local (default) or dask")
 @click.option("--no-wait", is_flag=True, help="start the run and return (it runs on)")
 @click.option("--quiet", "-q", is_flag=True, help="no progress display")
+@click.option(
+    "--reuse/--no-reuse", default=None,
+    help="reuse unchanged job runs / run every job (default: the jobs' and workflow's settings)",
+)  # fmt: skip
 def run(
     target: str,
     home: str | None,
@@ -272,6 +286,7 @@ def run(
     executor: str | None,
     no_wait: bool,
     quiet: bool,
+    reuse: bool | None,
 ) -> None:
     """Run a workflow: TARGET is a stored workflow's name or a Python file defining one.
 
@@ -286,11 +301,13 @@ def run(
         wf = load_workflow_file(path, endpoint_url or home)
         client = wf.client().nb
         name = wf.name
-        run_id = wf.start(_properties(props), executor=executor).run_id  # deployed, started
+        # deployed and started in one request
+        run_id = wf.start(_properties(props), executor=executor, reuse=reuse).run_id
     else:
         client, name = _client(home, endpoint_url), target
+        extra = {} if reuse is None else {"Reuse": reuse}
         run_id = client.start_workflow_run(
-            Name=name, RunProperties=_properties(props), Executor=executor
+            Name=name, RunProperties=_properties(props), Executor=executor, **extra
         )["RunId"]
     console.print(f"Started [bold]{name}[/] run {run_id} (home {client.location})")
     if no_wait:
@@ -412,6 +429,29 @@ def show(
 @main.command()
 @click.argument("workflow")
 @click.argument("run_id")
+@click.argument("node")
+@where_options
+@click.option("--json", "as_json", is_flag=True, help="print the answer as JSON")
+def why(
+    workflow: str, run_id: str, node: str, home: str | None, endpoint_url: str | None,
+    as_json: bool,
+) -> None:  # fmt: skip
+    """Why NODE (a job's name or node id) of a run ran, or why it was reused: the run it
+    reused, or what changed, old and new. RUN_ID may be "latest"."""
+    from glue_nb.history import why as explain
+
+    client = _client(home, endpoint_url)
+    run_id = _resolve_run(client, workflow, None if run_id == "latest" else run_id)
+    answer = explain(client, workflow, run_id, node)
+    if as_json:
+        click.echo(json.dumps(dict(answer), indent=2, default=str))
+    else:
+        click.echo(str(answer))
+
+
+@main.command()
+@click.argument("workflow")
+@click.argument("run_id")
 @where_options
 def stop(workflow: str, run_id: str, home: str | None, endpoint_url: str | None) -> None:
     """Stop a running workflow run (any process may ask)."""
@@ -428,6 +468,10 @@ def stop(workflow: str, run_id: str, home: str | None, endpoint_url: str | None)
 )
 @click.option("--no-wait", is_flag=True)
 @click.option("--quiet", "-q", is_flag=True)
+@click.option(
+    "--reuse", is_flag=True,
+    help="check every node (or the --node ones): re-run only what changed and what is below",
+)  # fmt: skip
 def resume(
     workflow: str,
     run_id: str | None,
@@ -436,13 +480,14 @@ def resume(
     nodes: tuple[str, ...],
     no_wait: bool,
     quiet: bool,
+    reuse: bool,
 ) -> None:
     """Resume a finished run from its failed nodes (or the --node ones) in a new run."""
     from glue_nb.run import Run
 
     client = _client(home, endpoint_url)
     old = Run(client, workflow, _resolve_run(client, workflow, run_id))
-    new = old.resume(list(nodes) if nodes else None)
+    new = old.resume(list(nodes) if nodes else None, reuse=reuse or None)
     console = _console()
     console.print(f"Resumed as run {new.run_id}")
     if no_wait:

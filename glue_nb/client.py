@@ -155,6 +155,12 @@ def client(
         "aws_session_token": aws_session_token,
     }
     where = ""
+    if endpoint_url is None and home is None and region_name is None and config is None:
+        from glue_nb.blueprint.context import current_client
+
+        running_layout = current_client.get()
+        if running_layout is not None:
+            return running_layout  # inside a blueprint layout: the run's client (its transaction)
     if endpoint_url is None:
         kind, where = resolve(home)
         if kind == "endpoint":

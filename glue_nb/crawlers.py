@@ -46,12 +46,15 @@ from glue_nb.exceptions import (
     OperationTimeoutException,
 )
 from glue_nb.ids import new_crawl_id
+from glue_nb.lineage import openlineage as lineage_events
+from glue_nb.lineage.graph import location_resource
 from glue_nb.model import check_name, check_string_map
 from glue_nb.states import CRAWL_FINAL, CrawlerState, CrawlState
 from glue_nb.store import catalog as catalog_rows
 from glue_nb.store import loads
 from glue_nb.store.crawlers import CrawlerDefinitions
 from glue_nb.store.crawls import LOG_GROUP, Crawls
+from glue_nb.store.io import IoRecord, IoRecords
 from glue_nb.timeutil import now, to_datetime
 
 __all__ = ["LOG_GROUP", "CrawlerService", "crawl_dict", "crawler_body"]
@@ -691,11 +694,13 @@ class CrawlerService:
                 body = loads(row["body"])
                 try:
                     with self.store.savepoint("crawl_apply"):
-                        summary = self.catalog.apply_crawl(body, result, conn)
+                        written: list[tuple[str, str, str]] = []
+                        summary = self.catalog.apply_crawl(body, result, conn, written)
                         self.crawls.record_folders(
                             name, result.get("CrawledFolders") or (),
                             incremental=bool(result.get("Incremental")),
                         )  # fmt: skip
+                        IoRecords(self.store).record("crawl", crawl_id, crawl_io(result, written))
                 except Exception as exc:
                     log.exception("applying crawl %s failed", crawl_id)
                     state = CrawlState.FAILED
@@ -710,6 +715,7 @@ class CrawlerService:
                 summary["Stats"] = dict(result.get("Stats") or {})
                 summary["Incremental"] = bool(result.get("Incremental"))
             self.crawls.end(crawl, state, error, summary)
+            self.store.after_commit(lambda: lineage_events.notify(self.store, crawl_id, "end"))
             done = self.crawls.get(crawl_id)
         assert done is not None
         return self.crawl_dict(done)
@@ -797,6 +803,20 @@ class CrawlerService:
                 }
             )
         return {"CrawlerMetricsList": metrics}
+
+
+def crawl_io(result: Mapping[str, Any], written: list[tuple[str, str, str]]) -> list[IoRecord]:
+    """What a crawl read (the data locations of the tables it found: folders end with ``/``)
+    and wrote (the tables and partitions it created or changed, with the table's VersionId)."""
+    records: dict[tuple[str, str], IoRecord] = {}
+    for table in result.get("Tables") or ():
+        location = (table.get("StorageDescriptor") or {}).get("Location")
+        if location:
+            kind, resource = location_resource(str(location))
+            records["read", resource] = IoRecord("read", kind, resource)
+    for kind, resource, version in written:
+        records["write", resource] = IoRecord("write", kind, resource, version=version or None)
+    return list(records.values())
 
 
 def _paths(body: Mapping[str, Any]) -> list[str]:

@@ -12,6 +12,7 @@ below answer the usual questions:
     history.duration_percentiles(df)    # per job: p50 / p90 / p99 of successful runs
     history.slowest_steps(df, 5)        # the five longest job runs
     history.compare_runs(client, "month-close", run_a, run_b)   # what changed
+    history.lineage(resource="lake/sales/")  # what produced it, what read it (glue_nb.lineage)
 """
 
 from __future__ import annotations
@@ -31,12 +32,15 @@ if TYPE_CHECKING:
 __all__ = [
     "COLUMNS",
     "STATES",
+    "Explanation",
     "compare_runs",
     "duration_percentiles",
     "failure_rate",
     "job_runs",
+    "lineage",
     "run_table",
     "slowest_steps",
+    "why",
     "workflow_runs",
 ]
 
@@ -75,6 +79,7 @@ RUN_TABLE_COLUMNS = [
     "duration",
     "trigger",
     "error",
+    "reused_from",
     "output_notebook",
     "id",
     "arguments",
@@ -133,7 +138,10 @@ def _frame(columns: Mapping[str, Sequence[Any]], order: Sequence[str]) -> pd.Dat
     for name in ("workflow", "node", "trigger"):
         data[name] = pd.Categorical(columns[name])
     data["attempt"] = np.array(columns["attempt"], dtype="int64")
-    for name in ("run_id", "error", "output_notebook", "id", "previous_run_id", "node_id"):
+    for name in ("run_id", "error", "output_notebook", "id", "previous_run_id", "node_id",
+                 "reused_from"):  # fmt: skip
+        if name not in columns:
+            continue
         # through an Arrow array: pandas' own conversion of a list of str is 3-4x slower
         strings = pa.array(columns[name], type=pa.large_string())
         data[name] = pd.array(strings, dtype="string")
@@ -273,6 +281,7 @@ def run_table(client: GlueClient, workflow: str, run_id: str) -> pd.DataFrame:
     run = client.nb.get_workflow_run(Name=workflow, RunId=run_id, IncludeGraph=True)["Run"]
     props = run.get("WorkflowRunProperties") or {}
     cols = _empty_columns()
+    cols["reused_from"] = []  # the job run a reused one took its results from (client.nb)
     for node in run["Graph"]["Nodes"]:
         jrs = (node.get("JobDetails") or {}).get("JobRuns") or []
         crawls = (node.get("CrawlerDetails") or {}).get("Crawls") or []
@@ -289,6 +298,7 @@ def run_table(client: GlueClient, workflow: str, run_id: str) -> pd.DataFrame:
                 jr.get("WorkflowRunId", run_id),
                 props,
             )
+            cols["reused_from"].append(jr.get("ReusedFrom"))
         for crawl in crawls:
             _append(
                 cols,
@@ -302,6 +312,7 @@ def run_table(client: GlueClient, workflow: str, run_id: str) -> pd.DataFrame:
                 crawl.get("WorkflowRunId", run_id),
                 props,
             )
+            cols["reused_from"].append(None)
     frame = _frame(cols, RUN_TABLE_COLUMNS)
     frame = frame.sort_values(["started", "attempt"], kind="stable", ignore_index=True)
     return _display(frame, _run_caption(run))
@@ -400,6 +411,25 @@ def workflow_runs(client: GlueClient | None, workflow: str | None = None) -> pd.
         frame[name] = frame[name].astype("int64")
     frame = frame[order].sort_values("started", ascending=False, kind="stable", ignore_index=True)
     return _display(frame)
+
+
+def lineage(
+    client: GlueClient | None = None,
+    *,
+    resource: str | None = None,
+    run: str | None = None,
+    workflow: str | None = None,
+    depth: int | None = None,
+    direction: str = "both",
+    kind: str | None = None,
+) -> pd.DataFrame:
+    """What produced a resource and which runs read it, or what is upstream and downstream of a
+    run (job run, crawl, workflow run) or of every run of a workflow: one row per read or write
+    on the way (see :mod:`glue_nb.lineage.frames` for the columns)."""
+    from glue_nb.lineage.frames import lineage as lineage_frame
+
+    return lineage_frame(client, resource=resource, run=run, workflow=workflow, depth=depth,
+                         direction=direction, kind=kind)  # fmt: skip
 
 
 def _all_workflows(client: GlueClient) -> list[str]:
@@ -543,6 +573,43 @@ def compare_runs(client: GlueClient | None, workflow: str, run_a: str, run_b: st
     ]
     out.attrs["run_properties"] = pd.DataFrame(changed, columns=["property", "a", "b"])
     return _display(out)
+
+
+class Explanation(dict):  # type: ignore[type-arg]
+    """:func:`why`'s answer: a dict (see :func:`glue_nb.reuse.why.explain`) shown as text."""
+
+    def __str__(self) -> str:
+        from glue_nb.reuse.why import format_explanation
+
+        return format_explanation(self)
+
+    __repr__ = __str__
+
+
+def why(client: GlueClient | None, workflow: str, run_id: str, node: str) -> Explanation:
+    """Why ``node`` (a job's name or node UniqueId) of a workflow run ran, or why it was
+    reused: the run it reused (and the time saved), or each change, old and new (a cell, a
+    parameter, a file, a package version, an upstream output, an unknown read)."""
+    from glue_nb.exceptions import EntityNotFoundException
+
+    c = _client(client)
+    run = c.get_workflow_run(Name=workflow, RunId=run_id, IncludeGraph=True)["Run"]
+    names = []
+    for n in run["Graph"]["Nodes"]:
+        if n["Type"] != "JOB":
+            continue
+        names.append(n["Name"])
+        if node in (n["Name"], n["UniqueId"]):
+            job_runs = (n.get("JobDetails") or {}).get("JobRuns") or []
+            if not job_runs:
+                raise EntityNotFoundException(
+                    f"node {node!r} of workflow run {run_id} did not run (no job run)"
+                )
+            latest = max(job_runs, key=lambda jr: (jr["StartedOn"], jr.get("Attempt", 0)))
+            return Explanation(c.explain_job_run(RunId=latest["Id"])["Explanation"])
+    raise EntityNotFoundException(
+        f"workflow {workflow!r} has no job node {node!r} (job nodes: {', '.join(names)})"
+    )
 
 
 def _display(frame: pd.DataFrame, caption: str | None = None) -> pd.DataFrame:

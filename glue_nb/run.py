@@ -156,18 +156,31 @@ class Run:
                 out.append(node["UniqueId"])
         return out
 
-    def resume(self, nodes: Sequence[str] | None = None, *, executor: Any = None) -> Run:
+    def resume(
+        self, nodes: Sequence[str] | None = None, *, executor: Any = None,
+        reuse: bool | None = None,
+    ) -> Run:  # fmt: skip
         """Re-run ``nodes`` (UniqueIds or job/crawler names; default: the failed ones) in a new
         run; everything else keeps its result. Returns the new run (this handle keeps naming
-        this run: ``run = run.resume()`` to follow, or :meth:`latest` later)."""
+        this run: ``run = run.resume()`` to follow, or :meth:`latest` later).
+
+        ``reuse=True`` without ``nodes``: every node is checked and only those whose
+        fingerprint changed (a fixed notebook, a changed input) and what is downstream of a
+        change run again; the others are reused."""
+        if reuse and nodes is None:
+            out = self.client.resume_workflow_run(
+                Name=self.workflow, RunId=self.run_id, NodeIds=[], Executor=executor, Reuse=True
+            )
+            return Run(self.client, self.workflow, out["RunId"])
         ids = self._node_ids(nodes) if nodes is not None else self.failed_nodes()
         if not ids:
             raise InvalidInputException(
                 f"workflow run {self.run_id} has no failed, timed-out or stopped nodes to resume; "
                 "name the nodes to re-run"
             )
+        extra = {} if reuse is None else {"Reuse": reuse}
         out = self.client.resume_workflow_run(
-            Name=self.workflow, RunId=self.run_id, NodeIds=ids, Executor=executor
+            Name=self.workflow, RunId=self.run_id, NodeIds=ids, Executor=executor, **extra
         )
         return Run(self.client, self.workflow, out["RunId"])
 
@@ -219,6 +232,13 @@ class Run:
         return [by_name.get(n, n) for n in nodes]
 
     # -- tables and views --------------------------------------------------------------------------
+    def why(self, node: str) -> Any:
+        """Why ``node`` (a job's name or node id) ran in this run, or why it was reused: the
+        run it reused, or what changed, old and new (see :func:`glue_nb.history.why`)."""
+        from glue_nb.history import why
+
+        return why(self.client, self.workflow, self.run_id, node)
+
     def table(self) -> pd.DataFrame:
         """One row per job run (every attempt) and crawl of this run."""
         from glue_nb.history import run_table

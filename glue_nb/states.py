@@ -32,6 +32,7 @@ from glue_nb.exceptions import (
 )
 
 __all__ = [
+    "CRAWL_ACTIVE",
     "CRAWL_FINAL",
     "CRAWL_STATES",
     "JOB_RUN_ACTIVE",

@@ -447,6 +447,30 @@ def test_layouts_are_imported_in_isolation(glue: GlueClient, tmp_path: Path) -> 
     assert not list(tmp_path.rglob("__pycache__"))
 
 
+def test_a_layout_gets_the_runs_client_without_touching_the_process_environment(
+    glue: GlueClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``glue_nb.client()`` in a layout is the run's client (its writes join the run), through
+    a context variable: the process's GLUE_NB_HOME, which a server's other threads read, stays
+    as it was."""
+    layout = """\
+    import os
+    import glue_nb
+
+    def generate_layout(user_params, system_params):
+        same = glue_nb.client() is system_params["glue_client"]
+        home = os.environ.get("GLUE_NB_HOME", "unset")
+        return glue_nb.Workflow(f"seen-{same}-{home == 'unset'}").run(
+            glue_nb.Crawler("seen_c", ["/d"], "db")
+        )
+    """
+    monkeypatch.delenv("GLUE_NB_HOME", raising=False)
+    package = write_package(tmp_path, "envpkg", layout, {})
+    glue.create_blueprint(Name="env", BlueprintLocation=str(package))
+    assert run_blueprint(glue, "env", {})["State"] == "SUCCEEDED"
+    assert "seen-True-True" in glue.list_workflows()["Workflows"]
+
+
 # -- rollback -----------------------------------------------------------------------------------
 FAILING_LAYOUT = """\
 import glue_nb

@@ -198,6 +198,9 @@ def test_boto3_drives_every_operation_over_http(server: Server, glue: Any) -> No
     assert glue.get_job_runs(JobName="a")["JobRuns"][0]["WorkerType"] == "G.1X"
     stopped = glue.batch_stop_job_run(JobName="a", JobRunIds=[job_run])
     assert stopped["Errors"][0]["ErrorDetail"]["ErrorCode"] == "InvalidInputException"
+    assert glue.reset_job_bookmark(JobName="a")["JobBookmarkEntry"]["Run"] == 0
+    with pytest.raises(ClientError, match="Continuation for job a not found"):
+        glue.get_job_bookmark(JobName="a")  # its runs had no --job-bookmark-option
     glue.create_crawler(Name="c", Role=ROLE, DatabaseName="lake", Schedule="cron(0 1 * * ? *)",
                         Targets={"S3Targets": [{"Path": str(root / "data")}]})  # fmt: skip
     glue.update_crawler(Name="c", TablePrefix="raw_")

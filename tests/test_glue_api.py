@@ -192,6 +192,14 @@ def test_every_answer_has_glues_exact_output_shape(
     glue.start_job_run(JobName="b", Arguments={"--n": "1"}, AllocatedCapacity=2)
     glue.get_job_runs(JobName="a")
     glue.batch_stop_job_run(JobName="a", JobRunIds=[run_id, "jr_nope"])
+    # job bookmarks (the run's advance written as a bookmarked run's end writes it)
+    from glue_nb.store.bookmarks import BookmarkRows
+
+    BookmarkRows(glue.store).advance("a", run_id, 0, {str(data / "x.csv"): (str(data), 1, 2)})
+    glue.get_job_bookmark(JobName="a")
+    glue.get_job_bookmark(JobName="a", RunId=run_id)
+    glue.reset_job_bookmark(JobName="a", RunId=run_id)
+    glue.reset_job_bookmark(JobName="a")
     # crawlers
     glue.create_crawler(Name="c", Role=ROLE, DatabaseName="lake", Tags={"team": "data"},
                         Targets={"S3Targets": [{"Path": str(data)}], "JdbcTargets": []},

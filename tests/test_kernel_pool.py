@@ -353,8 +353,10 @@ def test_forked_kernels_are_fresh_kernels_of_their_own(tmp_path):
     assert f["probe"] == s["probe"] == "seen"  # the environment at its start
     assert f["n"] == s["n"]  # the same fresh namespace
     assert f["path"] == s["path"]
-    # typed run properties travel as JSON; the fork server itself loads no glue-nb module
-    assert f["mine"] == s["mine"] == json.dumps(["glue_nb", "glue_nb.runtime"])
+    # typed run properties travel as JSON; the fork server itself loads no glue-nb module (the
+    # context cell loads the recorder of what the job reads and writes, standard library only)
+    mine = ["glue_nb", "glue_nb.reuse", "glue_nb.reuse.recorder", "glue_nb.runtime"]
+    assert f["mine"] == s["mine"] == json.dumps(mine)
 
 
 @pytest.mark.skipif(not fork_from_env(), reason="kernels are forked on Linux only")

@@ -29,8 +29,10 @@ SURFACE: dict[str, list[str]] = {
     ],
     # what a job notebook imports
     "glue_nb.runtime": [
+        "Bookmark",
         "CONTEXT_ENV",
         "JobContext",
+        "bookmark",
         "context",
         "decode_properties",
         "encode_properties",
@@ -41,12 +43,15 @@ SURFACE: dict[str, list[str]] = {
     "glue_nb.history": [
         "COLUMNS",
         "STATES",
+        "Explanation",
         "compare_runs",
         "duration_percentiles",
         "failure_rate",
         "job_runs",
+        "lineage",
         "run_table",
         "slowest_steps",
+        "why",
         "workflow_runs",
     ],
     "glue_nb.charts": ["ChartFigure", "critical_path", "duration_trend", "gantt"],

@@ -62,7 +62,7 @@ OPERATIONS: tuple[str, ...] = (
     "GetPartitions", "BatchGetPartition", "UpdatePartition", "BatchUpdatePartition",
     "DeletePartition", "BatchDeletePartition", "NotifyEvent", "GetWorkflowEvents",
     "ApplyWorkflow", "GetWorkflowDefinition", "GetJobRunHistory", "GetSchedulerStatus",
-    "GetNotebook",
+    "GetNotebook", "GetJobBookmark", "ResetJobBookmark", "ExplainJobRun", "GetLineage",
 )  # fmt: skip
 
 #: Members only glue-nb's answers carry, per Glue shape.
@@ -73,6 +73,9 @@ NB_MEMBERS: dict[str, dict[str, str]] = {
         "ErrorDetail": "NbDocument",
         "WorkflowName": "NbString",
         "WorkflowRunId": "NbString",
+        # a job run recorded SUCCEEDED at once with the results of an earlier run (reuse)
+        "ReusedFrom": "NbString",
+        "ReuseSavedSeconds": "NbDouble",
     },
     "TriggerNodeDetails": {"Fired": "NbBoolean"},
     "Crawl": {
@@ -81,8 +84,10 @@ NB_MEMBERS: dict[str, dict[str, str]] = {
         "TriggerName": "NbString",
         "Summary": "NbDocument",
     },
-    "StartWorkflowRunRequest": {"Executor": "NbString"},
-    "ResumeWorkflowRunRequest": {"Executor": "NbString"},
+    # Reuse: reuse unchanged job runs (True) or run every job (False); default: the jobs' and
+    # workflow's settings (--glue-nb-reuse / glue-nb-reuse), else off
+    "StartWorkflowRunRequest": {"Executor": "NbString", "Reuse": "NbBoolean"},
+    "ResumeWorkflowRunRequest": {"Executor": "NbString", "Reuse": "NbBoolean"},
     "StartJobRunRequest": {"Executor": "NbString"},
     # the Jupyter kernel a notebook job runs on (default: the notebook's kernelspec)
     "JobCommand": {"KernelName": "NbString"},
@@ -90,6 +95,13 @@ NB_MEMBERS: dict[str, dict[str, str]] = {
 
 #: glue-nb's own operations: (input members, required, output members, paginated result key).
 NB_OPERATIONS: dict[str, dict[str, Any]] = {
+    "ExplainJobRun": {
+        "input": {"RunId": "NbString"},
+        "required": ["RunId"],
+        "output": {"Explanation": "NbDocument"},
+        "doc": "Why a job run ran, or why it was reused: the run it reused, or what changed "
+        "(old and new) since the earlier run it was compared with.",
+    },
     "NotifyEvent": {
         "input": {
             "WorkflowName": "NbString",
@@ -123,6 +135,7 @@ NB_OPERATIONS: dict[str, dict[str, Any]] = {
             "Start": "NbBoolean",
             "RunProperties": "WorkflowRunProperties",
             "Executor": "NbString",
+            "Reuse": "NbBoolean",
         },
         "required": ["Workflow"],
         "output": {"Name": "NbString", "RunId": "NbString"},
@@ -181,6 +194,21 @@ NB_OPERATIONS: dict[str, dict[str, Any]] = {
         "output": {"Location": "NbString", "Content": "NbString"},
         "doc": "An executed notebook under the home's output folder, as JSON text.",
         "errors": ["AccessDeniedException", "OperationNotSupportedException"],
+    },
+    "GetLineage": {
+        "input": {
+            "Resource": "NbString",
+            "Kind": "NbString",
+            "RunId": "NbString",
+            "WorkflowName": "NbString",
+            "Depth": "NbInteger",
+            "Direction": "NbString",
+        },
+        "required": [],
+        "output": {"Runs": "NbString", "Records": "NbString"},
+        "doc": "What produced a resource and what read it, or what is upstream and downstream "
+        "of a job run, crawl, workflow run or workflow (glue_nb.lineage): Runs and Records are "
+        'JSON text, {"Columns": [...], "Rows": [[...], ...]}.',
     },
 }
 

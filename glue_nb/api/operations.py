@@ -33,7 +33,7 @@ from glue_nb.exceptions import (
     SchedulerRunningException,
 )
 from glue_nb.model import check_name, check_start_job_run, check_string_map
-from glue_nb.store import loads
+from glue_nb.store import dumps, loads
 
 __all__ = ["GLUE", "NB", "Handler", "implemented"]
 
@@ -163,7 +163,7 @@ def batch_get_workflows(svc: Service, p: Params) -> dict[str, Any]:
 @operation("StartWorkflowRun")
 def start_workflow_run(svc: Service, p: Params) -> dict[str, Any]:
     run_id = svc.engine.start_workflow_run(
-        p["Name"], p.get("RunProperties"), executor=p.get("Executor")
+        p["Name"], p.get("RunProperties"), executor=p.get("Executor"), reuse=p.get("Reuse")
     )
     return {"RunId": run_id}
 
@@ -177,7 +177,7 @@ def stop_workflow_run(svc: Service, p: Params) -> dict[str, Any]:
 @operation("ResumeWorkflowRun")
 def resume_workflow_run(svc: Service, p: Params) -> dict[str, Any]:
     run_id, nodes = svc.engine.resume_workflow_run(
-        p["Name"], p["RunId"], p["NodeIds"], executor=p.get("Executor")
+        p["Name"], p["RunId"], p["NodeIds"], executor=p.get("Executor"), reuse=p.get("Reuse")
     )
     return {"RunId": run_id, "NodeIds": nodes}
 
@@ -261,8 +261,10 @@ def _job_context(name: str, run_id: str) -> Any:
 @operation("GetWorkflowRunProperties")
 def get_workflow_run_properties(svc: Service, p: Params) -> dict[str, Any]:
     ctx = _job_context(p["Name"], p["RunId"])
-    if ctx is not None:
-        return {"RunProperties": ctx.properties()}
+    if ctx is not None:  # every property is read (for reuse: the recorder notes them all)
+        from glue_nb.runtime import get_run_properties
+
+        return {"RunProperties": dict(get_run_properties(raw=True).items())}
     row = _run_row(svc, p["Name"], p["RunId"])
     return {"RunProperties": loads(row["run_properties"], {})}
 
@@ -421,6 +423,23 @@ def batch_stop_job_run(svc: Service, p: Params) -> dict[str, Any]:
                 }
             )
     return {"SuccessfulSubmissions": stopped, "Errors": errors}
+
+
+# -- job bookmarks -------------------------------------------------------------------------------
+def _bookmarks(svc: Service) -> Any:
+    from glue_nb.bookmarks import JobBookmarks
+
+    return JobBookmarks(svc.store, svc.definitions.job)
+
+
+@operation("GetJobBookmark")
+def get_job_bookmark(svc: Service, p: Params) -> dict[str, Any]:
+    return _bookmarks(svc).get_job_bookmark(p["JobName"], p.get("RunId"))
+
+
+@operation("ResetJobBookmark")
+def reset_job_bookmark(svc: Service, p: Params) -> dict[str, Any]:
+    return _bookmarks(svc).reset_job_bookmark(p["JobName"], p.get("RunId"))
 
 
 # -- triggers ------------------------------------------------------------------------------------
@@ -917,6 +936,14 @@ def _call(method: Callable[..., Any], p: Params, name: str) -> dict[str, Any]:
 
 
 # -- glue-nb's own operations --------------------------------------------------------------------
+@operation("ExplainJobRun", nb_only=True)
+def explain_job_run(svc: Service, p: Params) -> dict[str, Any]:
+    """Why a job run ran, or why it was reused (:func:`glue_nb.reuse.why.explain`)."""
+    from glue_nb.reuse.why import explain
+
+    return {"Explanation": explain(svc.store, p["RunId"])}
+
+
 @operation("NotifyEvent", nb_only=True)
 def notify_event(svc: Service, p: Params) -> dict[str, Any]:
     """Post one event to a workflow whose start trigger has Type EVENT. It is stored at once; a
@@ -954,8 +981,10 @@ def apply_workflow(svc: Service, p: Params) -> dict[str, Any]:
     start = bool(p.get("Start"))
     props = p.get("RunProperties")
     executor = p.get("Executor")
-    if not start and (props is not None or executor is not None):
-        raise InvalidInputException("ApplyWorkflow: RunProperties and Executor need Start=true")
+    if not start and (props is not None or executor is not None or "Reuse" in p):
+        raise InvalidInputException(
+            "ApplyWorkflow: RunProperties, Executor and Reuse need Start=true"
+        )
     chosen = None
     if start:
         props = check_string_map("RunProperties", props)
@@ -983,7 +1012,9 @@ def apply_workflow(svc: Service, p: Params) -> dict[str, Any]:
             svc.tags.create(svc, kind, name, tags)
     out: dict[str, Any] = {"Name": graph.workflow}
     if start:
-        out["RunId"] = svc.engine.start_workflow_run(graph.workflow, props, executor=chosen)
+        out["RunId"] = svc.engine.start_workflow_run(
+            graph.workflow, props, executor=chosen, reuse=p.get("Reuse")
+        )
     return out
 
 
@@ -1097,3 +1128,18 @@ def get_notebook(svc: Service, p: Params) -> dict[str, Any]:
     except FileNotFoundError:
         raise EntityNotFoundException(f"GetNotebook: no notebook at {location!r}") from None
     return {"Location": str(path), "Content": text}
+
+
+@operation("GetLineage", nb_only=True)
+def get_lineage(svc: Service, p: Params) -> dict[str, Any]:
+    """What produced a resource and what read it, or what is upstream and downstream of a run
+    (:func:`glue_nb.lineage.graph.lineage`): ``Runs`` and ``Records`` as JSON text of columns
+    and rows (compact: a lineage may hold 100,000 records)."""
+    from glue_nb.lineage.graph import lineage
+
+    answer = lineage(
+        svc.store, resource=p.get("Resource"), kind=p.get("Kind"), run_id=p.get("RunId"),
+        workflow=p.get("WorkflowName"), depth=p.get("Depth"),
+        direction=p.get("Direction") or "BOTH",
+    )  # fmt: skip
+    return {k: dumps(v) for k, v in answer.items()}

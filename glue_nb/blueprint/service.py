@@ -17,7 +17,6 @@ with ErrorMessage. Runs are synchronous: ``start_blueprint_run`` returns once th
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import uuid
 from collections.abc import Mapping
@@ -349,17 +348,12 @@ class BlueprintService:
 
     @contextmanager
     def _layout_environment(self) -> Any:
-        """``glue_nb.client()`` and ``boto3.client("glue")`` mean this run's client meanwhile."""
+        """``glue_nb.client()`` and ``boto3.client("glue")`` mean this run's client meanwhile (a
+        context variable: other threads, e.g. a server's other requests, are not affected)."""
         token = current_client.set(self.client)
-        saved = os.environ.get("GLUE_NB_HOME")
-        os.environ["GLUE_NB_HOME"] = str(self.home)
         try:
             yield
         finally:
-            if saved is None:
-                os.environ.pop("GLUE_NB_HOME", None)
-            else:
-                os.environ["GLUE_NB_HOME"] = saved
             current_client.reset(token)
 
     def _check_new(self, requests: dict) -> None:

@@ -25,13 +25,20 @@ from glue_nb.store import catalog as rows
 from glue_nb.store import dumps
 from glue_nb.timeutil import now
 
-__all__ = ["apply_crawl"]
+__all__ = ["Written", "apply_crawl"]
+
+#: What a crawl created or changed: (kind "table" or "partition", resource, VersionId of the
+#: table then). A partition's resource is ``db.table/key=value/...`` (keys in order).
+Written = list[tuple[str, str, str]]
 
 KEEP_ON_CRAWL = ("Description", "Owner", "Retention", "LastAccessTime", "TargetTable")
 
 
 def apply_crawl(
-    crawler: Mapping[str, Any], result: Mapping[str, Any], conn: sqlite3.Connection
+    crawler: Mapping[str, Any],
+    result: Mapping[str, Any],
+    conn: sqlite3.Connection,
+    written: Written | None = None,
 ) -> dict[str, Any]:
     """Write a SUCCEEDED crawl result inside the caller's transaction; return the summary.
 
@@ -39,7 +46,8 @@ def apply_crawl(
     TablesUpdated, TablesUnchanged, TablesNotUpdated (LOG), TablesDeprecated, TablesDeleted,
     TablesNotDeleted (LOG); counts PartitionsAdded/Updated/Deprecated/Deleted/NotDeleted;
     PartitionsSkipped with reasons; and SchemaChanges (per changed table: VersionId,
-    ColumnsAdded, ColumnsRemoved, ColumnsRetyped, Applied).
+    ColumnsAdded, ColumnsRemoved, ColumnsRetyped, Applied). ``written``, when given, receives
+    every table and partition created or changed (lineage records them as the crawl's writes).
     """
     policy = crawler.get("SchemaChangePolicy") or {}
     update = policy.get("UpdateBehavior") or "UPDATE_IN_DATABASE"
@@ -71,12 +79,23 @@ def apply_crawl(
         "PartitionsSkipped": [],
         "SchemaChanges": [],
     }
+    out: Written = written if written is not None else []
     _databases(conn, crawler, result, when, summary)
-    present = _tables(conn, crawler, result, update, merge_new, when, summary)
-    seen_parts = _partitions(conn, crawler, result, update, when, summary)
+    present = _tables(conn, crawler, result, update, merge_new, when, summary, out)
+    seen_parts = _partitions(conn, crawler, result, update, when, summary, out)
     if not incremental:
-        _gone(conn, crawler, result, present, seen_parts, delete, when, summary)
+        _gone(conn, crawler, result, present, seen_parts, delete, when, summary, out)
     return summary
+
+
+def _partition_resource(db: str, table: str, keys: list[dict[str, Any]], values: Any) -> str:
+    pairs = "/".join(f"{k['Name']}={v}" for k, v in zip(keys, values, strict=False))
+    return f"{db}.{table}/{pairs}"
+
+
+def _table_version(conn: sqlite3.Connection, db: str, table: str) -> str:
+    record = rows.table(conn, db, table)
+    return str(record.version) if record is not None else ""
 
 
 def _databases(
@@ -108,6 +127,7 @@ def _tables(
     merge_new: bool,
     when: float,
     summary: dict[str, Any],
+    written: Written,
 ) -> set[tuple[str, str]]:
     """Create or update the result's tables; return their (database, name)."""
     present: set[tuple[str, str]] = set()
@@ -120,6 +140,7 @@ def _tables(
         if record is None:
             rows.insert_table(conn, db, body, when)
             summary["TablesCreated"].append(full)
+            written.append(("table", full, "0"))
             continue
         old = record.body
         new = _crawl_body(old, body, merge_new)
@@ -136,6 +157,7 @@ def _tables(
         if changed:
             version = rows.write_table(conn, record, new, when, mode="archive")
             summary["TablesUpdated"].append(full)
+            written.append(("table", full, str(version)))
             summary["SchemaChanges"].append(
                 {
                     "Table": full,
@@ -146,7 +168,8 @@ def _tables(
             )
         else:
             if dumps(old) != dumps(new):
-                rows.write_table(conn, record, new, when, mode="refresh")
+                version = rows.write_table(conn, record, new, when, mode="refresh")
+                written.append(("table", full, str(version)))
             summary["TablesUnchanged"].append(full)
     return present
 
@@ -158,10 +181,18 @@ def _partitions(
     update: str,
     when: float,
     summary: dict[str, Any],
+    written: Written,
 ) -> dict[tuple[str, str], set[str]]:
     """Create or update the result's partitions; return the keys seen per table."""
     seen_parts: dict[tuple[str, str], set[str]] = {}
     keys_of: dict[tuple[str, str], list[dict[str, Any]] | None] = {}
+    versions: dict[tuple[str, str], str] = {}
+
+    def version_of(db: str, table: str) -> str:
+        if (db, table) not in versions:
+            versions[(db, table)] = _table_version(conn, db, table)
+        return versions[(db, table)]
+
     for item in result.get("Partitions", ()):
         db = str(item.get("DatabaseName") or crawler.get("DatabaseName")).lower()
         table = str(item.get("TableName")).lower()
@@ -187,9 +218,11 @@ def _partitions(
         key = rows.values_key(body["Values"])
         seen_parts.setdefault((db, table), set()).add(key)
         existing = rows.partition(conn, db, table, key)
+        resource = _partition_resource(db, table, keys, body["Values"])
         if existing is None:
             rows.insert_partition(conn, db, table, body, when)
             summary["PartitionsAdded"] += 1
+            written.append(("partition", resource, version_of(db, table)))
             continue
         old = existing.body
         changed = significant(old) != significant(body)
@@ -197,6 +230,7 @@ def _partitions(
             continue
         if dumps(old) != dumps(body):
             rows.update_partition(conn, db, table, key, body, when)
+            written.append(("partition", resource, version_of(db, table)))
             if changed:
                 summary["PartitionsUpdated"] += 1
     return seen_parts
@@ -237,6 +271,7 @@ def _gone(
     delete: str,
     when: float,
     summary: dict[str, Any],
+    written: Written,
 ) -> None:
     """Apply DeleteBehavior to this crawler's tables and partitions that were not found."""
     roots = list(result.get("Targets") or ())
@@ -267,14 +302,15 @@ def _gone(
             if DEPRECATED in params:
                 continue
             params[DEPRECATED] = str(int(when * 1000))
-            rows.write_table(conn, record, record.body, when, mode="archive")
+            version = rows.write_table(conn, record, record.body, when, mode="archive")
             summary["TablesDeprecated"].append(full)
+            written.append(("table", full, str(version)))
         else:
             summary["TablesNotDeleted"].append(full)
     for (db, table), keys in seen_parts.items():
-        _gone_partitions(conn, db, table, keys, delete, when, summary)
+        _gone_partitions(conn, db, table, keys, delete, when, summary, written)
     for db, table in present - set(seen_parts):
-        _gone_partitions(conn, db, table, set(), delete, when, summary)
+        _gone_partitions(conn, db, table, set(), delete, when, summary, written)
 
 
 def _gone_partitions(
@@ -285,6 +321,7 @@ def _gone_partitions(
     delete: str,
     when: float,
     summary: dict[str, Any],
+    written: Written,
 ) -> None:
     """Apply DeleteBehavior to the partitions of one table that the crawl did not find."""
     for record in rows.all_partitions(conn, db, table):
@@ -300,5 +337,14 @@ def _gone_partitions(
             params[DEPRECATED] = str(int(when * 1000))
             rows.update_partition(conn, db, table, record.key, record.body, when)
             summary["PartitionsDeprecated"] += 1
+            parent = rows.table(conn, db, table)
+            keys = (parent.body.get("PartitionKeys") or []) if parent is not None else []
+            written.append(
+                (
+                    "partition",
+                    _partition_resource(db, table, keys, record.values),
+                    str(parent.version) if parent is not None else "",
+                )
+            )
         else:
             summary["PartitionsNotDeleted"] += 1

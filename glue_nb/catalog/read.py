@@ -3,7 +3,9 @@ pass a filter, with values converted to the catalog's column types."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import sys
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -12,7 +14,33 @@ from glue_nb.catalog.expressions import partition_predicate
 from glue_nb.catalog.lookups import load_partitions, load_table
 from glue_nb.exceptions import InvalidInputException
 
-__all__ = ["TableReader"]
+__all__ = ["TableReader", "partitions_digest", "table_identity"]
+
+
+def partitions_digest(partitions: list[dict[str, Any]]) -> str:
+    """What identifies a table's partition listing: each partition's values and location."""
+    listing = sorted(
+        json.dumps([p.get("Values"), (p.get("StorageDescriptor") or {}).get("Location")])
+        for p in partitions
+    )
+    return "partitions:" + hashlib.sha256("\n".join(listing).encode()).hexdigest()[:32]
+
+
+def table_identity(store: Any, database: str, table: str) -> dict[str, str | None]:
+    """A catalog table's ``{"version": VersionId, "digest": partition listing}`` now (for
+    reuse: a job that read it is reused only while both are the same)."""
+    t = load_table(store, database, table)
+    digest = partitions_digest(load_partitions(store, t)) if t.get("PartitionKeys") else None
+    return {"version": t.get("VersionId"), "digest": digest}
+
+
+def _note_read(full: str, table: dict[str, Any], partitions: list[dict[str, Any]] | None) -> None:
+    """Tell the job's recorder (when one runs in this kernel) that the table was read."""
+    recorder = sys.modules.get("glue_nb.reuse.recorder")
+    if recorder is None or not recorder.active():
+        return
+    digest = partitions_digest(partitions) if partitions is not None else None
+    recorder.note_table("table", full, table.get("VersionId"), digest)
 
 
 class TableReader:
@@ -66,7 +94,9 @@ class TableReader:
         if keys:
             test = _partition_filter(full, partitions, keys)
             sources: list[tuple[str, dict[str, str]]] = []
-            for p in load_partitions(self.store, t):
+            every = load_partitions(self.store, t)
+            _note_read(full, t, every)
+            for p in every:
                 location = (p.get("StorageDescriptor") or {}).get("Location")
                 values = dict(zip(key_names, p["Values"], strict=False))
                 if location and test(values):
@@ -76,6 +106,7 @@ class TableReader:
                 raise InvalidInputException(f"read_table {full}: the table has no partition keys")
             if not sd.get("Location"):
                 raise InvalidInputException(f"read_table {full}: the table has no Location")
+            _note_read(full, t, None)
             sources = [(sd["Location"], {})]
         frames = []
         for location, values in sources:

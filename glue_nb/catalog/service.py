@@ -29,8 +29,12 @@ class Catalog(DatabaseOperations, TableOperations, PartitionOperations, CatalogF
         self.store = store
 
     def apply_crawl(
-        self, crawler: Mapping[str, Any], result: Mapping[str, Any], conn: sqlite3.Connection
+        self,
+        crawler: Mapping[str, Any],
+        result: Mapping[str, Any],
+        conn: sqlite3.Connection,
+        written: list[tuple[str, str, str]] | None = None,
     ) -> dict[str, Any]:
         """Write a SUCCEEDED crawl result inside the caller's transaction; return the summary
-        (see :func:`glue_nb.catalog.apply.apply_crawl`)."""
-        return apply_crawl(crawler, result, conn)
+        (see :func:`glue_nb.catalog.apply.apply_crawl`; ``written`` receives what it changed)."""
+        return apply_crawl(crawler, result, conn, written)

@@ -132,8 +132,12 @@ class Engine:
         executor: Executor | str | Any | None = None,
         start_condition: Mapping[str, int] | None = None,
         error_when_busy: bool = False,
+        reuse: bool | None = None,
     ) -> str:
         """Start a run of ``name`` now: its start trigger's actions run, whatever its type.
+
+        ``reuse``: True reuses unchanged job runs (see :mod:`glue_nb.reuse.fingerprint`), False
+        runs every job whatever the jobs' and workflow's settings say.
 
         Beyond the workflow's MaxConcurrentRuns this raises ConcurrentRunsExceededException, or
         with ``error_when_busy`` (scheduled and event starts) records a run with Status ERROR.
@@ -167,7 +171,7 @@ class Engine:
             def record(owner_token: str | None) -> None:
                 self.ledger.runs.insert(
                     run_id, name, status, properties=properties, design={"triggers": triggers},
-                    owner_token=owner_token, options={"executor": chosen.describe()},
+                    owner_token=owner_token, options=_options(chosen, reuse),
                     start_condition=start_condition, error=error,
                 )  # fmt: skip
 
@@ -175,7 +179,7 @@ class Engine:
                 record(None)
                 return run_id
             driver = RunDriver(self, chosen, run_id=run_id, workflow=name, graph=graph,
-                               fire_start=True)  # fmt: skip
+                               fire_start=True, reuse=reuse)  # fmt: skip
             self._register(run_id, driver)
             with self._owning(driver):
                 record(self.owner_token)
@@ -201,17 +205,25 @@ class Engine:
         self,
         name: str,
         run_id: str,
-        node_ids: Sequence[str],
+        node_ids: Sequence[str] | None,
         *,
         executor: Executor | str | Any | None = None,
+        reuse: bool | None = None,
     ) -> tuple[str, list[str]]:
         """Re-run ``node_ids`` of a finished run in a new run; everything else keeps its result.
+
+        With ``reuse=True`` the restarted nodes and everything downstream are checked first:
+        a node whose fingerprint has not changed is reused at once, so only changed nodes (a
+        fixed notebook) and what is downstream of a change run again; ``node_ids`` may then be
+        empty or None: every node of the start trigger is restarted (all of them checked).
 
         Allowed on COMPLETED runs (as in Glue) and, beyond Glue, on STOPPED ones (including runs
         whose owner died), once at a time. Any JOB or CRAWLER node may be named, not only
         attempted ones. Returns the new run id and the node ids actually restarted (a node
         downstream of another named node is dropped: it runs anyway if its trigger fires)."""
-        if not isinstance(node_ids, (list, tuple)) or not node_ids:
+        if reuse and not node_ids:
+            node_ids = []
+        elif not isinstance(node_ids, (list, tuple)) or not node_ids:
             raise InvalidInputException("NodeIds must be a non-empty list of node UniqueIds")
         chosen = self.executor(executor)
         self.reap_orphans()
@@ -234,6 +246,8 @@ class Engine:
             graph = design_graph(name, design["triggers"])
             plan = TriggerPlan(graph)
             valid = {uid: n for uid, n in graph.nodes.items() if n.type != "TRIGGER"}
+            if not node_ids and graph.start_trigger is not None:  # reuse: every node is checked
+                node_ids = [a.node for a in plan.actions(graph.start_trigger["Name"])]
             for uid in node_ids:
                 if uid not in valid:
                     listing = ", ".join(f"{u} ({n.name})" for u, n in list(valid.items())[:20])
@@ -268,14 +282,15 @@ class Engine:
                 latest = self._node_latest(run_id, uid)
                 starts.append(plan.action_for(uid, latest[1] if latest else None))
             driver = RunDriver(self, chosen, run_id=new_id, workflow=name, graph=graph,
-                               fired=fired, finals=finals, resume=starts)  # fmt: skip
+                               fired=fired, finals=finals, resume=starts,
+                               reuse=reuse)  # fmt: skip
             self._register(new_id, driver)
             with self._owning(driver):
                 self.ledger.runs.insert(
                     new_id, name, _W.RUNNING, previous_run_id=run_id,
                     properties=loads(old["run_properties"], {}), design=design,
                     owner_token=self.owner_token,
-                    options={"executor": chosen.describe(), "inherited": inherited,
+                    options={**_options(chosen, reuse), "inherited": inherited,
                              "resumed_nodes": restarted},
                 )  # fmt: skip
                 self.ledger.runs.record_fires(new_id, fired)
@@ -461,6 +476,14 @@ class Engine:
             self.definitions.workflow(name)  # EntityNotFound for the workflow first
             raise EntityNotFoundException(f"workflow run {run_id!r} of {name!r} not found")
         return row
+
+
+def _options(executor: Executor, reuse: bool | None) -> dict[str, Any]:
+    """A run's options as recorded: its executor, and its reuse choice when one was made."""
+    out: dict[str, Any] = {"executor": executor.describe()}
+    if reuse is not None:
+        out["reuse"] = bool(reuse)
+    return out
 
 
 def _launch(driver: RunDriver) -> None:

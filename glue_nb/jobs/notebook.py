@@ -17,7 +17,6 @@ A cell tagged ``raises-exception`` that raises still fails the job, as under pla
 
 from __future__ import annotations
 
-import ast
 import json
 import logging
 import os
@@ -35,6 +34,8 @@ from glue_nb.kernels import scratch
 from glue_nb.kernels.launch import destroy_kernel, import_kernel_modules, kill_kernel, start_kernel
 from glue_nb.kernels.papermill_engine import engine_name
 from glue_nb.model import job_notebook, parameter_name
+from glue_nb.reuse.fingerprint import ParameterError, coerce_value, literal_eval, static_part
+from glue_nb.reuse.trace import complete_trace
 from glue_nb.slowimports import defer_slow_imports
 
 __all__ = ["ParameterError", "coerce_parameters", "execute_notebook_job", "import_job_modules"]
@@ -45,10 +46,6 @@ INJECTED = ("WORKFLOW_NAME", "WORKFLOW_RUN_ID", "JOB_NAME", "JOB_RUN_ID")
 CONTEXT_TAG = "glue-nb-context"
 
 
-class ParameterError(ValueError):
-    """An argument cannot be given to the notebook (wrong type for the parameter's default)."""
-
-
 class _Stopped(Exception):
     def __init__(self, state: str, message: str) -> None:
         super().__init__(message)
@@ -56,59 +53,11 @@ class _Stopped(Exception):
 
 
 # -- parameters ---------------------------------------------------------------------------------
-#: Jobs prepare their parameters in threads of one process. CPython before 3.11.8 / 3.12.1 keeps
-#: the AST constructor's recursion counter per interpreter, not per thread (gh-106905), so two
-#: threads building ASTs at once can fail with "SystemError: AST constructor recursion depth
-#: mismatch" (seen here under load). Every AST this module builds goes through this lock.
-_AST_LOCK = threading.Lock()
-
-
-def _literal_eval(source: str) -> Any:
-    with _AST_LOCK:
-        return ast.literal_eval(source)
-
-
 def _literal(source: str) -> Any:
     try:
-        return _literal_eval(source)
+        return literal_eval(source)
     except (ValueError, SyntaxError):
         return None
-
-
-def _coerce(name: str, raw: str, default: Any, key: str) -> Any:
-    def bad(kind: str) -> ParameterError:
-        return ParameterError(
-            f"parameter {name!r} expects {kind} (its default is {default!r}); "
-            f"argument {key!r} has value {raw!r}, which is not a valid {kind}"
-        )
-
-    if isinstance(default, bool):
-        lowered = raw.strip().lower()
-        if lowered in ("true", "1", "yes", "y", "on"):
-            return True
-        if lowered in ("false", "0", "no", "n", "off"):
-            return False
-        raise bad("bool (true/false)")
-    if isinstance(default, int):
-        try:
-            return int(raw.strip())
-        except ValueError:
-            raise bad("int")
-    if isinstance(default, float):
-        try:
-            return float(raw.strip())
-        except ValueError:
-            raise bad("float")
-    if isinstance(default, (list, dict, tuple)):
-        for parse in (json.loads, _literal_eval):
-            try:
-                value = parse(raw)
-            except (ValueError, SyntaxError):
-                continue
-            if isinstance(value, type(default)):
-                return value
-        raise bad(type(default).__name__)
-    return raw
 
 
 def coerce_parameters(nb: Any, arguments: dict[str, str]) -> dict[str, Any]:
@@ -125,7 +74,7 @@ def coerce_parameters(nb: Any, arguments: dict[str, str]) -> dict[str, Any]:
         name = parameter_name(key)
         if not name.isidentifier():
             continue
-        params[name] = _coerce(name, raw, defaults[name], key) if name in defaults else raw
+        params[name] = coerce_value(name, raw, defaults[name], key) if name in defaults else raw
     return params
 
 
@@ -151,7 +100,22 @@ def import_job_modules() -> None:
 
 
 # -- notebook preparation -----------------------------------------------------------------------
-def _context_cell(spec: JobSpec, updates_path: str, cwd: str | None) -> Any:
+def recording() -> bool:
+    """Does this process record what its jobs read and write? (``GLUE_NB_RECORD=0``: no; such
+    runs are never reused, and lineage does not see them)"""
+    return os.environ.get("GLUE_NB_RECORD", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def _context_cell(
+    spec: JobSpec,
+    updates_path: str,
+    cwd: str | None,
+    bookmark: dict[str, str] | None = None,
+    trace: tuple[str, int] | None = None,
+) -> Any:
+    """The cell glue-nb runs first: the job's context (with its bookmark), its folder, and
+    (``trace``: where to write it, after how many executed cells) the recorder of what the job
+    reads and writes."""
     import nbformat
 
     from glue_nb.runtime import CONTEXT_ENV  # layer 5: imported lazily
@@ -164,6 +128,7 @@ def _context_cell(spec: JobSpec, updates_path: str, cwd: str | None) -> Any:
         "run_properties": spec.run_properties,
         "updates_path": updates_path,
         "home": spec.home,
+        "bookmark": bookmark,
     }
     lines = [
         "# glue-nb job context (inserted by glue-nb, read by glue_nb.runtime)",
@@ -173,13 +138,40 @@ def _context_cell(spec: JobSpec, updates_path: str, cwd: str | None) -> Any:
     if cwd:
         lines.append(f"_os.chdir({cwd!r})")
     lines.append("del _os")
+    if trace is not None:
+        lines += [
+            "try:  # what the job reads and writes (glue_nb.reuse.recorder: standard library only)",
+            "    from glue_nb.reuse import recorder as _recorder",
+            f"    _recorder.install({trace[0]!r}, cells={trace[1]})",
+            "    del _recorder",
+            "except ImportError:  # a kernel whose Python has no glue_nb: nothing is recorded",
+            "    pass",
+        ]
     cell = nbformat.v4.new_code_cell("\n".join(lines))
     cell.metadata["tags"] = [CONTEXT_TAG]
     cell.metadata["jupyter"] = {"source_hidden": True}
     return cell
 
 
-def _prepare(spec: JobSpec, nb: Any, updates_path: str, cwd: str | None) -> tuple[Any, list[int]]:
+def _executed(cells: list[Any]) -> int:
+    """How many of ``cells`` nbclient executes (code cells that are not blank or skipped)."""
+    return sum(
+        1
+        for c in cells
+        if c.cell_type == "code"
+        and c.source.strip()
+        and "skip-execution" not in c.metadata.get("tags", [])
+    )
+
+
+def _prepare(
+    spec: JobSpec,
+    nb: Any,
+    updates_path: str,
+    cwd: str | None,
+    bookmark: dict[str, str] | None = None,
+    trace_path: str | None = None,
+) -> tuple[Any, list[int]]:
     """Parameterize ``nb``; returns it and the indexes of the cells glue-nb and papermill added."""
     from papermill.parameterize import parameterize_notebook
     from papermill.utils import find_first_tagged_cell_index
@@ -192,9 +184,13 @@ def _prepare(spec: JobSpec, nb: Any, updates_path: str, cwd: str | None) -> tupl
         JOB_RUN_ID=spec.job_run_id,
     )
     nb = parameterize_notebook(nb, params, kernel_name=spec.kernel_name)
-    injected = find_first_tagged_cell_index(nb, "injected-parameters")
-    nb.cells.insert(max(injected, 0), _context_cell(spec, updates_path, cwd))
-    return nb, [max(injected, 0), max(injected, 0) + 1]
+    injected = max(find_first_tagged_cell_index(nb, "injected-parameters"), 0)
+    # the context cell runs first, so that the recorder sees every cell (also those above the
+    # parameters); it writes what it saw after the last cell (IPython's post_run_cell, counted
+    # from the context cell on): no cell is added at the end of the user's notebook
+    trace = None if trace_path is None else (trace_path, 1 + _executed(nb.cells))
+    nb.cells.insert(0, _context_cell(spec, updates_path, cwd, bookmark, trace))
+    return nb, sorted({0, injected + 1})
 
 
 def _error_from(exc: Exception, inserted: list[int]) -> tuple[str, dict[str, Any]]:
@@ -248,6 +244,9 @@ def execute_notebook_job(
     )
     workdir = scratch.make_dir("j")
     updates_path = os.path.join(workdir, "run_properties.json")
+    bookmark = _bookmark_files(spec, workdir)
+    trace_path = os.path.join(workdir, "trace.json") if recording() else None
+    static: dict[str, Any] | None = None
     km = None
     stop_reason: list[_Stopped] = []
     finished = threading.Event()
@@ -263,7 +262,8 @@ def execute_notebook_job(
             raise _Stopped("FAILED", f"KernelStartError: {exc.message}")
         kernel_name = nb.metadata.kernelspec.name
         try:
-            nb, inserted = _prepare(spec, nb, updates_path, cwd)
+            static = static_part(nb, spec.arguments, kernel_name)
+            nb, inserted = _prepare(spec, nb, updates_path, cwd, bookmark, trace_path)
         except ParameterError as exc:
             raise _Stopped("FAILED", f"InvalidParameter: {exc}")
         _make_parent(spec.output_path)
@@ -339,6 +339,9 @@ def execute_notebook_job(
                 result.property_updates = {str(k): str(v) for k, v in json.load(fh).items()}
         except (OSError, ValueError):
             pass
+        result.bookmark = _bookmark_result(bookmark)
+        if result.state == "SUCCEEDED" and static is not None and trace_path is not None:
+            result.trace = _trace(spec, trace_path, workdir, static)
         shutil.rmtree(workdir, ignore_errors=True)
     result.completed_on = time.time()
     if spec.log_path:
@@ -346,6 +349,58 @@ def execute_notebook_job(
     if not _exists(spec.output_path):
         result.output_location = None
     return result
+
+
+def _bookmark_files(spec: JobSpec, workdir: str) -> dict[str, str] | None:
+    """Write the bookmark state the spec carries where ``runtime.bookmark`` reads it; → the
+    context's ``bookmark`` entry (None when the bookmark is disabled)."""
+    state = spec.bookmark or {}
+    option = state.get("option")
+    if not option or option == "job-bookmark-disable":
+        return None
+    state_path = os.path.join(workdir, "bookmark.json")
+    with open(state_path, "w", encoding="utf-8") as fh:
+        json.dump({k: v for k, v in state.items() if k != "option"}, fh)
+    return {
+        "option": str(option),
+        "state_path": state_path,
+        "consumed_path": os.path.join(workdir, "bookmark_consumed.json"),
+    }
+
+
+def _bookmark_result(bookmark: dict[str, str] | None) -> dict[str, Any] | None:
+    """What travels back in the JobResult: the option and the files the notebook was handed."""
+    if bookmark is None:
+        return None
+    try:
+        with open(bookmark["consumed_path"], encoding="utf-8") as fh:
+            files = json.load(fh)
+    except (OSError, ValueError):
+        files = {}
+    return {"option": bookmark["option"], "files": files}
+
+
+def _trace(spec: JobSpec, trace_path: str, workdir: str, static: dict[str, Any]) -> dict[str, Any]:
+    """What the job read and wrote, from its kernel's recorder (stats and hashes are taken here,
+    after the notebook has ended); a kernel that recorded nothing gives an unknown trace."""
+    try:
+        with open(trace_path, encoding="utf-8") as fh:
+            raw = json.load(fh)
+    except (OSError, ValueError) as exc:
+        reason = (
+            "the kernel recorded nothing (its Python cannot import glue_nb, or the notebook "
+            f"ended early): {type(exc).__name__}"
+        )
+        return {"static": static, "unknown": [reason], "reads": [], "writes": []}
+    home = spec.home or ""
+    names = ("glue_nb.sqlite", "glue_nb.sqlite-wal", "glue_nb.sqlite-shm", "store.json")
+    store_files = [os.path.join(home, n) for n in names] if home else []
+    ignore = [workdir, spec.output_path, *store_files]
+    if spec.log_path:
+        ignore += [spec.log_path + ".stdout.txt", spec.log_path + ".stderr.txt"]
+    trace = complete_trace(raw, ignore=ignore, imports=static.get("imports", ()))
+    trace["static"] = static
+    return trace
 
 
 def _duration(spec: JobSpec) -> str:

@@ -30,6 +30,8 @@ class JobSpec:
     cwd: str | None = None  # the kernel's working directory (default: the notebook's folder)
     run_properties: dict[str, str] = field(default_factory=dict)
     home: str | None = None  # the glue-nb home of the run (for glue_nb.client() in the job)
+    #: the job bookmark (glue_nb.bookmarks.spec_bookmark): {"option", "seen"?, "upto"?}
+    bookmark: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -49,6 +51,12 @@ class JobResult:
     log_location: str | None = None
     property_updates: dict[str, str] = field(default_factory=dict)
     executor: str | None = None  # e.g. "local" or "dask:tcp://10.0.0.5:40123"
+    #: the files runtime.bookmark handed out: {"option", "files": {location: [source, mtime_ns,
+    #: size]}} (None when the bookmark is disabled)
+    bookmark: dict[str, Any] | None = None
+    #: what the run read and wrote, its packages and kernel (glue_nb.reuse.trace), when it
+    #: SUCCEEDED; its "static" part: code cells, typed parameters, kernel
+    trace: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

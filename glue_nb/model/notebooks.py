@@ -91,6 +91,9 @@ class _NotebookFacts:
 @functools.lru_cache(maxsize=1024)
 def _notebook_facts(path: str, mtime_ns: int, size: int) -> _NotebookFacts:
     """What matters to a job in the notebook file at ``path`` (read as nbformat 4)."""
+    from glue_nb.slowimports import defer_slow_imports
+
+    defer_slow_imports()  # nbformat's jsonschema need not build rfc3987's grammar
     import nbformat
     from nbformat.reader import NotJSONError
 

@@ -188,6 +188,8 @@ class Scheduler:
         """Log an error, at most once every ``every`` seconds for one ``key``."""
         t = wall_now()
         if t - self._logged.get(key, -every) >= every:
+            if len(self._logged) >= 1000:  # a long-lived scheduler: forget what is long past
+                self._logged = {k: v for k, v in self._logged.items() if t - v < every}
             self._logged[key] = t
             log.error(message, *args)
 

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from glue_nb.exceptions import InternalServiceException, OperationTimeoutException
+from glue_nb.store.bookmarks import delete_with_jobs
 from glue_nb.store.legacy import migrate_legacy_owners
 
 __all__ = [
@@ -61,6 +62,8 @@ MIGRATIONS: list[list[Migration]] = [
     ["schema_ledger.sql", migrate_legacy_owners],
     ["schema_endpoint.sql"],
     ["schema_io.sql"],
+    ["schema_bookmarks.sql", delete_with_jobs],
+    ["schema_traces.sql"],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -24,7 +24,9 @@ from glue_nb.views.style import fmt_duration
 __all__ = ["ID_COLUMNS", "RunFrame", "frame_html", "run_frame"]
 
 #: Columns holding run, job-run, crawl or node ids (shown short).
-ID_COLUMNS = frozenset({"run_id", "previous_run_id", "id", "node_id", "run_a", "run_b"})
+ID_COLUMNS = frozenset(
+    {"run_id", "previous_run_id", "id", "node_id", "run_a", "run_b", "reused_from"}
+)
 SHORT_ID = 15
 CAPTION = "glue_nb_caption"  # attrs key: HTML shown above the table
 

@@ -203,11 +203,16 @@ def run_table_html(
             else ""
         )
         kind = "crawl" if r["_type"] == "CRAWLER" else r.get("Attempt", 0)
+        pill = badge(state, category_of(state))
+        if state == "SUCCEEDED" and r.get("ReusedFrom"):  # taken from an earlier run (reuse)
+            saved = r.get("ReuseSavedSeconds")
+            pill = badge("reused", "reused", title=f"reused {r['ReusedFrom']}" + (
+                f" ({fmt_duration(saved)} saved)" if saved else ""))  # fmt: skip
         body.append(
             f'<tr class="gnb-row" data-node="{esc(r["_node"])}" data-state="{esc(state)}">'
             f'<td style="{_TD};font-weight:600">{esc(r["_node"])}</td>'
             f'<td style="{_TD};text-align:right">{esc(kind)}</td>'
-            f'<td style="{_TD}">{badge(state, category_of(state))}</td>'
+            f'<td style="{_TD}">{pill}</td>'
             f'<td style="{_TD};white-space:nowrap">{esc(fmt_time(started))}</td>'
             f'<td style="{_TD};text-align:right;white-space:nowrap">{esc(duration)}</td>'
             f'<td style="{_TD};color:#b91c1c" title="{esc(error)}">{esc(summary)}</td>'

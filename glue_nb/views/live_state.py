@@ -36,6 +36,7 @@ NOTEBOOK_SCHEME = "glue-nb-notebook:"
 RESUMABLE = ("failed", "timeout", "stopped")
 _MARK = {
     "succeeded": "✓",
+    "reused": "↺",
     "failed": "✗",
     "timeout": "⌛",
     "stopped": "■",
@@ -102,7 +103,8 @@ def view_state(
             "name": s.name,
             "type": s.type,
             "category": s.category,
-            "label": f"{_MARK.get(s.category, '·')} {s.name} — {(s.state or s.category).lower()}",
+            "label": f"{_MARK.get(s.category, '·')} {s.name} — "
+            f"{('reused' if s.category == 'reused' else s.state or s.category).lower()}",
         }
         for s in jobs
     ]

@@ -189,7 +189,10 @@ def node_states(run: Mapping[str, Any]) -> dict[str, NodeState]:
             key = "State"
         runs.sort(key=_latest_key)
         glue_state = runs[-1][key] if runs else None
-        out[uid] = NodeState(uid, node["Name"], kind, category_of(glue_state), glue_state, runs)
+        category = category_of(glue_state)
+        if glue_state == "SUCCEEDED" and runs[-1].get("ReusedFrom"):
+            category = "reused"  # recorded SUCCEEDED at once with an earlier run's results
+        out[uid] = NodeState(uid, node["Name"], kind, category, glue_state, runs)
 
     # Which states each node may still end in, in topological order: a trigger can fire when
     # its predicate can still hold; a node can run when a trigger starting it fired or can fire.
@@ -280,6 +283,11 @@ def status_line(state: NodeState, active: bool, now: datetime | None = None) -> 
         if state.category == "never":
             return "will never run" if active else "did not run"
         return "not yet run"
+    latest = state.latest or {}
+    if state.category == "reused" and latest.get("ReusedFrom"):
+        saved = latest.get("ReuseSavedSeconds")
+        text = f"reused {str(latest['ReusedFrom'])[:15]}…"
+        return text + (f" ({fmt_duration(saved)} saved)" if saved else "")
     text = state.state.lower()
     duration = fmt_duration(state.duration(now))
     if duration:

@@ -43,6 +43,8 @@ CATEGORIES: dict[str, Colour] = {
     "waiting": Colour("#fef9c3", "#a16207", "waiting"),
     "running": Colour("#bfdbfe", "#1d4ed8", "running"),
     "succeeded": Colour("#bbf7d0", "#15803d", "succeeded"),
+    # SUCCEEDED at once with an earlier run's results (reuse): not run again
+    "reused": Colour("#cffafe", "#0e7490", "reused (not re-run)", dashed=True),
     "failed": Colour("#fecaca", "#b91c1c", "failed"),
     "timeout": Colour("#fed7aa", "#c2410c", "timeout"),
     "stopped": Colour("#e9d5ff", "#7e22ce", "stopped"),
