@@ -424,3 +424,52 @@ def test_nbformat_no_longer_costs_rfc3987_syntax() -> None:
         "assert stand_in.is_valid_syntax('iri', 'http://a')\n"
     )
     subprocess.run([PYTHON, "-c", code], check=True)
+
+
+# -- SQL lives in store/ only ---------------------------------------------------------------------
+_SQL = re.compile(
+    r"\b(SELECT\s+[\w*(].*?\bFROM|INSERT\s+(OR\s+\w+\s+)?INTO|DELETE\s+FROM|UPDATE\s+\S+\s+SET"
+    r"|CREATE\s+(TABLE|INDEX|VIEW)|ALTER\s+TABLE|DROP\s+TABLE)\b",
+    re.S | re.I,
+)
+_STRING_TOKENS = {"STRING", "FSTRING_MIDDLE"}  # f-strings are split into parts from Python 3.12
+
+
+def sql_outside_store(root: Path) -> list[str]:
+    """Strings that read as SQL, and calls that run it, in modules outside ``store/``."""
+    import io
+    import tokenize
+
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        if path.relative_to(root).parts[0] == "store":
+            continue
+        text = path.read_text("utf-8")
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tokenize.tok_name[tok.type] in _STRING_TOKENS and _SQL.search(tok.string):
+                found.append(f"{path.relative_to(root)}:{tok.start[0]}: {tok.string[:60]}")
+        for node in ast.walk(ast.parse(text)):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("execute", "executemany", "executescript")
+                and not (isinstance(node.func.value, ast.Call) and not node.args)
+            ):
+                found.append(f"{path.relative_to(root)}:{node.lineno}: .{node.func.attr}(...)")
+    return found
+
+
+def test_no_sql_outside_the_store() -> None:
+    """Every SQL statement lives in ``glue_nb/store/`` (the ledger and its repositories)."""
+    assert sql_outside_store(PACKAGE) == []
+
+
+def test_the_sql_finder_sees_sql(tmp_path: Path) -> None:
+    (tmp_path / "store").mkdir()
+    (tmp_path / "store" / "ok.py").write_text('Q = "SELECT * FROM runs"\n')
+    (tmp_path / "bad.py").write_text(
+        'def f(conn, t):\n    conn.execute(f"UPDATE {t} SET state=?", ("X",))\n'
+        '    return conn.execute("select id from job_runs").fetchall()\n'
+    )
+    found = sql_outside_store(tmp_path)
+    assert [f.split(":")[1] for f in found] == ["2", "3", "2", "3"], found
