@@ -235,25 +235,17 @@ class Crawls:
 
     def cancelling_of(self, owner_token: str) -> list[str]:
         """The crawls a process drives that were asked to stop."""
-        with self.store.read() as conn:
-            return [
-                r[0]
-                for r in conn.execute(
-                    "SELECT crawl_id FROM crawls WHERE owner_token=? AND state=?",
-                    (owner_token, CrawlState.CANCELLING),
-                )
-            ]
+        return self.store.column(
+            "SELECT crawl_id FROM crawls WHERE owner_token=? AND state=?",
+            (owner_token, CrawlState.CANCELLING),
+        )
 
     def active_standalone_of(self, owner_token: str) -> list[str]:
-        with self.store.read() as conn:
-            return [
-                r[0]
-                for r in conn.execute(
-                    f"SELECT crawl_id FROM crawls WHERE owner_token=? AND workflow_run_id IS NULL "
-                    f"AND state IN {_ACTIVE}",
-                    (owner_token,),
-                )
-            ]
+        return self.store.column(
+            f"SELECT crawl_id FROM crawls WHERE owner_token=? AND workflow_run_id IS NULL "
+            f"AND state IN {_ACTIVE}",
+            (owner_token,),
+        )
 
     def crawled_folders(self, crawler: str) -> list[str]:
         with self.store.read() as conn:

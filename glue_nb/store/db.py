@@ -21,7 +21,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
@@ -294,6 +294,11 @@ class Store:
             yield self._conn()
         except sqlite3.Error as exc:
             raise self._store_error(exc) from exc
+
+    def column(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """The first column of a query's rows."""
+        with self.read() as conn:
+            return [r[0] for r in conn.execute(sql, params)]
 
     def _store_error(self, exc: sqlite3.Error) -> Exception:
         if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):

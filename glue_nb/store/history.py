@@ -40,6 +40,24 @@ class HistoryRows:
     properties: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
+def _filters(
+    workflow: str | None, run_id: str | None, since: float | None, until: float | None
+) -> tuple[list[str], list[Any]]:
+    """WHERE clauses and their parameters for the filters given (None: not filtered)."""
+    where: list[str] = []
+    params: list[Any] = []
+    for column, value, op in (
+        ("workflow_name", workflow, "="),
+        ("workflow_run_id", run_id, "="),
+        ("started_on", since, ">="),
+        ("started_on", until, "<"),
+    ):
+        if value is not None:
+            where.append(f"{column} {op} ?")
+            params.append(value)
+    return where, params
+
+
 def read_history(
     store: Store,
     *,
@@ -52,17 +70,7 @@ def read_history(
 ) -> HistoryRows:
     """The job runs (and crawls) matching every filter given: a workflow, a workflow run, a
     start-time window ``[since, until)``, job or crawler ``names``."""
-    where: list[str] = []
-    params: list[Any] = []
-    for column, value, op in (
-        ("workflow_name", workflow, "="),
-        ("workflow_run_id", run_id, "="),
-        ("started_on", since, ">="),
-        ("started_on", until, "<"),
-    ):
-        if value is not None:
-            where.append(f"{column} {op} ?")
-            params.append(value)
+    where, params = _filters(workflow, run_id, since, until)
 
     def query(table: str, columns: Sequence[str], name_column: str) -> tuple[str, list[Any]]:
         clauses, args = list(where), list(params)
@@ -124,17 +132,7 @@ def read_history_page(
     the rows were written: job runs after rowid ``after_job_run`` first, then (once job runs
     are exhausted) crawls after rowid ``after_crawl``. ``None`` for a table: nothing more to
     read from it. Each page is a few index seeks, however deep into the history it is."""
-    where: list[str] = []
-    params: list[Any] = []
-    for column, value, op in (
-        ("workflow_name", workflow, "="),
-        ("workflow_run_id", run_id, "="),
-        ("started_on", since, ">="),
-        ("started_on", until, "<"),
-    ):
-        if value is not None:
-            where.append(f"{column} {op} ?")
-            params.append(value)
+    where, params = _filters(workflow, run_id, since, until)
 
     def query(
         table: str, columns: Sequence[str], name_column: str, after: int, count: int

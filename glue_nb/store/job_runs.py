@@ -236,25 +236,17 @@ class JobRuns:
 
     def stopping_of(self, owner_token: str) -> list[str]:
         """The job runs a process drives that were asked to stop."""
-        with self.store.read() as conn:
-            return [
-                r[0]
-                for r in conn.execute(
-                    "SELECT id FROM job_runs WHERE owner_token=? AND state=?",
-                    (owner_token, JobRunState.STOPPING),
-                )
-            ]
+        return self.store.column(
+            "SELECT id FROM job_runs WHERE owner_token=? AND state=?",
+            (owner_token, JobRunState.STOPPING),
+        )
 
     def active_standalone_of(self, owner_token: str) -> list[str]:
-        with self.store.read() as conn:
-            return [
-                r[0]
-                for r in conn.execute(
-                    f"SELECT id FROM job_runs WHERE owner_token=? AND workflow_run_id IS NULL "
-                    f"AND state IN {_ACTIVE}",
-                    (owner_token,),
-                )
-            ]
+        return self.store.column(
+            f"SELECT id FROM job_runs WHERE owner_token=? AND workflow_run_id IS NULL "
+            f"AND state IN {_ACTIVE}",
+            (owner_token,),
+        )
 
     def retry_of(self, job_run_id: str) -> sqlite3.Row | None:
         """The attempt that retries a job run, if one was made."""

@@ -153,25 +153,17 @@ class Runs:
 
     def active_of(self, owner_token: str) -> list[str]:
         """The active runs a process drives."""
-        with self.store.read() as conn:
-            return [
-                r[0]
-                for r in conn.execute(
-                    f"SELECT run_id FROM workflow_runs WHERE owner_token=? AND status IN {_ACTIVE}",
-                    (owner_token,),
-                )
-            ]
+        return self.store.column(
+            f"SELECT run_id FROM workflow_runs WHERE owner_token=? AND status IN {_ACTIVE}",
+            (owner_token,),
+        )
 
     def stopping_of(self, owner_token: str) -> list[str]:
         """The runs a process drives that were asked to stop."""
-        with self.store.read() as conn:
-            return [
-                r[0]
-                for r in conn.execute(
-                    "SELECT run_id FROM workflow_runs WHERE owner_token=? AND status=?",
-                    (owner_token, WorkflowRunState.STOPPING),
-                )
-            ]
+        return self.store.column(
+            "SELECT run_id FROM workflow_runs WHERE owner_token=? AND status=?",
+            (owner_token, WorkflowRunState.STOPPING),
+        )
 
     def properties(self, run_id: str) -> dict[str, str]:
         with self.store.read() as conn:
