@@ -364,7 +364,7 @@ def test_which_home_or_server_a_client_answers_for(
 
 
 #: The modules users touch: they ask the client's APIs, never a store (so they work remotely).
-USER_MODULES = ["run.py", "history.py", "builder.py", "charts.py", "cli.py", "views", "jupyter"]
+USER_MODULES = ["run.py", "history.py", "builder", "charts.py", "cli", "views", "jupyter"]
 STORE_PARTS = {"store", "runs", "definitions", "engine", "service", "catalog", "crawlers",
                "blueprints", "ledger"}  # fmt: skip
 CLIENTISH = re.compile(r"(^|\.)(c|client|glue|nb|remote|make_client\(.*\)|client\(.*\))$")
