@@ -25,6 +25,8 @@ __all__ = ["crawler_out", "crawler_request"]
 
 
 def crawler_request(svc: Service, p: Params) -> Params:
+    """A crawler request with its S3 target paths confined (empty target lists and an empty
+    Schedule dropped)."""
     targets = p.get("Targets")
     if isinstance(targets, Mapping):
         s3 = [
@@ -43,6 +45,7 @@ def crawler_request(svc: Service, p: Params) -> Params:
 
 
 def crawler_out(svc: Service, crawler: dict[str, Any]) -> dict[str, Any]:
+    """A crawler with its schedule's state as stored (SCHEDULED or NOT_SCHEDULED)."""
     schedule = crawler.get("Schedule")
     if schedule:
         schedule = dict(schedule)
