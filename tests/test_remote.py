@@ -416,7 +416,7 @@ def test_glue_nb_client_process_against_a_server_stays_light(server: Server) -> 
 
 def test_clients_know_every_operation_the_handlers_answer() -> None:
     """glue-nb's model is built from the names in ``models.OPERATIONS`` (a client of a server
-    imports no handlers): it must list exactly the operations registered in operations.py."""
+    imports no handlers): it must list exactly the operations registered in api/operations/."""
     from glue_nb.api import models, operations
 
     missing = [n for n in operations.NB if n not in models.OPERATIONS]
