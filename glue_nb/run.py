@@ -111,9 +111,9 @@ class Run:
         self, timeout: float | None = None, *, progress: bool | None = None, poll: float = 0.2
     ) -> Run:
         """Block until the run ends (any process may drive it); returns as soon as it has ended
-        (glue-nb's ``WaitForWorkflowRun``), checking at least every ``poll`` seconds. Shows its
-        progress in nodes (``3/7 nodes · 2 running · 1 failed``) in Jupyter and on a terminal
-        unless ``progress=False``."""
+        (glue-nb's ``WaitForWorkflowRun``). Shows its progress in nodes (``3/7 nodes · 2 running
+        · 1 failed``) in Jupyter and on a terminal, refreshed every ``poll`` seconds, unless
+        ``progress=False``."""
         deadline = None if timeout is None else time.monotonic() + timeout
         bar = _progress(self, progress)
         try:
@@ -129,10 +129,12 @@ class Run:
                         f"workflow run {self.run_id} of {self.workflow!r} still {run['Status']} "
                         f"after {timeout} s"
                     )
-                # answered at once when the run ends, else after ``poll`` (the bar's refresh)
+                # answered at once when the run ends, else after ``poll`` (the bar's refresh;
+                # with no bar, after 20 s: asking more often would only cost CPU)
+                every = poll if bar is not None else 20.0
                 run = self.client.wait_for_workflow_run(
                     Name=self.workflow, RunId=self.run_id,
-                    WaitSeconds=max(0.0, min(poll, 20.0, left if left is not None else poll)),
+                    WaitSeconds=max(0.0, min(every, 20.0, left if left is not None else every)),
                 )["Run"]  # fmt: skip
         finally:
             if bar is not None:

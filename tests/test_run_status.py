@@ -271,3 +271,53 @@ def test_schedule_trigger_fired_only_when_the_schedule_started_the_run(
     assert start_trigger(resumed.describe())[0]  # a resumed scheduled run: still its schedule's
     again = by_hand.resume(["b"], executor=InstantExecutor()).wait(progress=False)
     assert start_trigger(again.describe())[2] == "run started by hand"
+
+
+def test_wait_without_a_bar_asks_once_rather_than_polling(workflow: gn.Workflow, held: Any) -> None:
+    """With nothing to refresh, ``wait`` leaves it to WaitForWorkflowRun to answer when the run
+    ends: a 1.5 s run costs a few requests, not one per ``poll`` (75 at 0.02 s)."""
+    import threading
+
+    from conftest import wait_for
+
+    run = workflow.start(executor=held)
+    asked: list[str] = []
+    run.client.meta.events.register("before-call", lambda model, **_: asked.append(model.name))
+    wait_for(lambda: "clean" in held.handles and "phones" in held.handles, 10, "jobs to start")
+
+    def finish() -> None:
+        for job in ("clean", "phones"):
+            held.finish(job)
+        wait_for(lambda: "report" in held.handles, 10, "report to start")
+        held.finish("report")
+
+    timer = threading.Timer(1.5, finish)
+    timer.start()
+    try:
+        assert run.wait(progress=False, poll=0.02).succeeded
+    finally:
+        timer.join()
+    assert 1 <= asked.count("WaitForWorkflowRun") <= 3, asked
+
+
+def test_start_warms_kernels_only_for_jobs_that_run_here(
+    workflow: gn.Workflow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``start`` on a local home with the local executor starts the jobs' kernels before it
+    makes the client and writes the run; a server's run or another executor warms nothing."""
+    from glue_nb.executors import tasks
+
+    warmed: list[list[tuple[str, str | None]]] = []
+    monkeypatch.setattr(tasks, "prewarm", lambda jobs: warmed.append(list(jobs)))
+    workflow._prewarm(None)
+    workflow._prewarm("local")
+    notebook = str(workflow.jobs["clean"].notebook)
+    assert warmed == [[(notebook, None)] * 3] * 2
+    warmed.clear()
+    workflow._prewarm("dask")
+    workflow._prewarm(InstantExecutor())
+    monkeypatch.setenv("GLUE_NB_EXECUTOR", "dask")
+    workflow._prewarm(None)
+    monkeypatch.delenv("GLUE_NB_EXECUTOR")
+    gn.Workflow("remote", home="http://127.0.0.1:9")._prewarm(None)
+    assert warmed == []

@@ -194,6 +194,7 @@ class Workflow(WorkflowGraph):
         from glue_nb.run import Run
 
         props = check_string_map(f"Workflow {self.name!r} RunProperties", run_properties)
+        self._prewarm(executor)
         nb = self.client().nb
         request = {**self._apply_request(), "Start": True, "RunProperties": props}
         if executor is not None:
@@ -202,6 +203,18 @@ class Workflow(WorkflowGraph):
             request["Reuse"] = reuse
         run_id = nb.apply_workflow(**request)["RunId"]
         return Run(nb, self.name, run_id)
+
+    def _prewarm(self, executor: Any) -> None:
+        """When this run's jobs will run in this process (a local home, the local executor),
+        start their kernels now: they start while the client is made and the run is written."""
+        from glue_nb.client import resolve
+
+        chosen = executor if executor is not None else os.environ.get("GLUE_NB_EXECUTOR")
+        if chosen not in (None, "", "local") or resolve(self.home)[0] != "home":
+            return
+        from glue_nb.executors.tasks import prewarm
+
+        prewarm((str(j.notebook), j.kernel_name) for j in self.jobs.values())
 
     def runs(self) -> Any:
         """The runs of this workflow as a DataFrame (newest first)."""

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from glue_nb.executors.base import Task
 
-__all__ = ["run_task"]
+__all__ = ["prewarm", "run_task"]
 
 
 def run_task(task: Task, should_stop: Callable[[], bool]) -> Any:
@@ -34,6 +34,20 @@ def run_task(task: Task, should_stop: Callable[[], bool]) -> Any:
 
         return execute_crawl(task.spec, should_stop)
     raise ValueError(f"unknown task kind {task.kind!r}; valid: notebook, crawl")
+
+
+def prewarm(jobs: Iterable[tuple[str, str | None]]) -> None:
+    """Start warming this process's kernel pool for the kernels of ``jobs`` ((notebook, kernel
+    name or None) pairs) now, in the background: a hint from code about to start a run here, so
+    that kernels start while the run is being written. Nothing happens when the pool is off."""
+    from glue_nb.kernels.pool import default_pool
+
+    pool = default_pool()
+    if pool is None:
+        return
+    for name in dict.fromkeys(k or _kernelspec_of(nb) for nb, k in jobs):
+        if name:
+            pool.warm(name)
 
 
 def _kernelspec_of(notebook: str, limit: int = 2 << 20) -> str | None:
