@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from glue_nb.bookmarks import advance, spec_bookmark
 from glue_nb.engine.jobs import check_runnable, job_spec, merge_arguments
+from glue_nb.engine.reuse import notify_reused, record_reused, record_trace, reuse_decision
 from glue_nb.engine.triggers import Action, TriggerPlan
 from glue_nb.exceptions import (
     ConcurrentRunsExceededException,
@@ -33,7 +34,7 @@ from glue_nb.exceptions import (
 from glue_nb.executors import Executor, Handle, Task
 from glue_nb.graph import DesignGraph
 from glue_nb.ids import new_job_run_id
-from glue_nb.jobs.spec import JobResult, JobSpec
+from glue_nb.jobs.spec import JobResult
 from glue_nb.lineage import openlineage as lineage_events
 from glue_nb.states import CrawlState, JobRunState, WorkflowRunState
 from glue_nb.store.job_runs import JobRunRow
@@ -41,7 +42,6 @@ from glue_nb.timeutil import now
 
 if TYPE_CHECKING:
     from glue_nb.engine.facade import Engine
-    from glue_nb.store import Store
 
 __all__ = ["RunDriver", "wait_for_drivers_at_exit"]
 
@@ -286,7 +286,10 @@ class RunDriver(threading.Thread):
                     run_id=self.run_id, attempt=attempt, properties=properties,
                 )  # fmt: skip
                 spec = replace(spec, bookmark=spec_bookmark(self.store, job_name, arguments))
-                decision = None if existing is not None else self._reuse_check(spec, properties)
+                decision = (
+                    None if existing is not None
+                    else reuse_decision(self.store, self.reuse, spec, properties)
+                )  # fmt: skip
             except InvalidInputException as exc:
                 if strict:
                     raise
@@ -298,8 +301,8 @@ class RunDriver(threading.Thread):
                 saved = round((source["completed_on"] or 0) - (source["started_on"] or 0), 3)
                 extra = {"ReusedFrom": decision["from"], "ReuseSavedSeconds": saved}
                 record(JobRunState.RUNNING, arguments, minutes, extra=extra)
-                self._record_reused(key, job_name, decision)
-                self.store.after_commit(lambda: _notify_reused(self.store, key))
+                record_reused(self.ledger, self.run_id, key, job_name, decision)
+                self.store.after_commit(lambda: notify_reused(self.store, key))
                 self._set_final(node, JobRunState.SUCCEEDED)
                 return key
             limit = job["ExecutionProperty"]["MaxConcurrentRuns"]
@@ -363,72 +366,6 @@ class RunDriver(threading.Thread):
             self.engine._register(key, self)
             self.store.after_commit(lambda: self._submit(item, Task("crawl", key, spec)))
         return str(key)
-
-    # -- reuse ------------------------------------------------------------------------------------
-    def _reuse_check(self, spec: JobSpec, properties: Mapping[str, str]) -> dict[str, Any] | None:
-        """The reuse decision for a job run about to start (recorded with it), or None when
-        reuse is off for it. InvalidInputException for a reuse setting that is not a flag."""
-        from glue_nb.reuse.fingerprint import reuse_setting
-        from glue_nb.store.traces import Traces
-
-        try:
-            on, _where = reuse_setting(self.reuse, spec.arguments, properties)
-        except ValueError as exc:
-            raise InvalidInputException(f"Job {spec.job_name!r}: {exc}") from None
-        if not on:
-            return None
-        bookmark = (spec.bookmark or {}).get("option")
-        if bookmark and bookmark != "job-bookmark-disable":  # its input is "what is new": runs
-            reason = f"the job bookmark is on ({bookmark}): what the run reads depends on it"
-            decision: dict[str, Any] = {"reuse": False, "static": None, "changes": [
-                {"what": "unknown", "name": reason, "old": None, "new": None}]}  # fmt: skip
-        else:
-            decision = self._decide(spec, properties)
-        if not decision["reuse"]:
-            Traces(self.store).record_decision(
-                spec.job_run_id, spec.job_name, _stored(decision), static=decision["static"]
-            )
-        return decision
-
-    def _decide(self, spec: JobSpec, properties: Mapping[str, str]) -> dict[str, Any]:
-        """Whether the job run can reuse an earlier one (glue_nb.reuse.decide), never raising."""
-        from glue_nb.reuse.decide import decide
-
-        try:
-            decision = decide(
-                self.store, job_name=spec.job_name, notebook=spec.notebook,
-                arguments=spec.arguments, kernel_name=spec.kernel_name, properties=properties,
-            )  # fmt: skip
-        except Exception as exc:  # a bug here must not stop the run: the job runs, and says so
-            log.exception("reuse check of job run %s failed", spec.job_run_id)
-            reason = f"the reuse check failed: {type(exc).__name__}: {exc}"
-            decision = {"reuse": False, "static": None, "changes": [
-                {"what": "unknown", "name": reason, "old": None, "new": None}]}  # fmt: skip
-        return decision
-
-    def _record_reused(self, key: str, job_name: str, decision: Mapping[str, Any]) -> None:
-        """A job run recorded SUCCEEDED at once with the results of the run it reuses: its
-        executed notebook, logs and property updates (merged into the run as if it had run),
-        what it read and wrote (inside the caller's transaction)."""
-        from glue_nb.store.io import IoRecord, IoRecords
-        from glue_nb.store.traces import Traces
-
-        source = decision["source"]
-        updates = source.get("property_updates") or {}
-        self.ledger.job_runs.finish(
-            key, JobRunState.SUCCEEDED, completed_on=now(), error=None, error_detail=None,
-            output_location=source["output_location"], log_location=source["log_location"],
-            property_updates=updates,
-        )  # fmt: skip
-        if self.run_id and updates:
-            self.ledger.runs.merge_properties(self.run_id, updates)
-        trace = source["trace"]
-        Traces(self.store).record_reused(
-            key, job_name, reused_from=decision["from"], static=decision["static"], trace=trace,
-            decision=_stored(decision),
-        )  # fmt: skip
-        records = [IoRecord(**r) for r in [*trace.get("reads", ()), *trace.get("writes", ())]]
-        IoRecords(self.store).record("job", key, records)
 
     @property
     def crawlers(self) -> Any:
@@ -516,7 +453,7 @@ class RunDriver(threading.Thread):
                 if self.run_id and result.property_updates:
                     self.ledger.runs.merge_properties(self.run_id, result.property_updates)
                 if result.trace is not None:
-                    self._record_trace(result)
+                    record_trace(self.ledger, result)
                 self.store.after_commit(
                     lambda: lineage_events.notify(self.store, result.job_run_id, "end")
                 )
@@ -527,24 +464,6 @@ class RunDriver(threading.Thread):
                                 result.bookmark)  # fmt: skip
         except GlueNbError as exc:  # ended meanwhile (by a repair): its record stands
             log.warning("job run %s: %s", result.job_run_id, exc)
-
-    def _record_trace(self, result: JobResult) -> None:
-        """What a job run read and wrote (io_records) and its trace (traces)."""
-        from glue_nb.store.io import IoRecord, IoRecords
-        from glue_nb.store.traces import Traces
-
-        trace = dict(result.trace or {})
-        static = trace.pop("static", None) or {}
-        row = self.ledger.job_runs.get(result.job_run_id)
-        try:
-            records = [IoRecord(**r) for r in [*trace.get("reads", ()), *trace.get("writes", ())]]
-        except (TypeError, ValueError):  # a trace from another glue-nb version: not recorded
-            log.exception("job run %s: its trace cannot be recorded", result.job_run_id)
-            return
-        if row is None:
-            return
-        Traces(self.store).record_trace(result.job_run_id, row["job_name"], static, trace)
-        IoRecords(self.store).record("job", result.job_run_id, records)
 
     # -- stopping --------------------------------------------------------------------------------
     def _check_stops(self) -> None:
@@ -628,11 +547,6 @@ class RunDriver(threading.Thread):
             self.engine._unregister(key)
 
 
-def _stored(decision: Mapping[str, Any]) -> dict[str, Any]:
-    """A reuse decision as kept with its job run (without the candidate's row and static part)."""
-    return {k: v for k, v in decision.items() if k not in ("source", "static")}
-
-
 def _lost(key: str, error: BaseException | None) -> JobResult:
     t = now()
     message = f"{type(error).__name__}: {error}" if error else "the job's result was lost"
@@ -674,9 +588,3 @@ def _join_drivers() -> None:
             return
         for driver in drivers:
             driver.join()
-
-
-def _notify_reused(store: Store, key: str) -> None:
-    """A reused job run's lineage events: it starts and completes at once."""
-    lineage_events.notify(store, key, "start")
-    lineage_events.notify(store, key, "end")
