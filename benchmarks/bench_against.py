@@ -32,23 +32,11 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from bench_peers import GLUE_NB_RUNNER, build, clean_env, load, machine  # noqa: E402
+from bench_peers import GLUE_NB_RUNNER, GLUE_NB_WORKFLOW, build, clean_env, load, machine  # noqa: E402
 
-LATER_RUNNER = textwrap.dedent(
+LATER_RUNNER = GLUE_NB_WORKFLOW + textwrap.dedent(
     """
-    import json, sys, time
-    import glue_nb as gn
-
-    spec = json.load(open(sys.argv[1]))
-    jobs = {n["name"]: gn.NotebookJob(n["name"], n["notebook"], parameters={"x": n["x"]})
-            for n in spec["nodes"]}
-    wf = gn.Workflow(spec["name"], home=sys.argv[2])
-    groups = {}
-    for n in spec["nodes"]:
-        groups.setdefault(tuple(n["parents"]), []).append(jobs[n["name"]])
-    wf.run(*groups.pop(()))
-    for parents, children in groups.items():
-        wf.after(*(jobs[p] for p in parents)).when_all_succeeded().run(*children)
+    import time
     for i in range(4):
         t = time.perf_counter()
         run = wf.start().wait(progress=False)

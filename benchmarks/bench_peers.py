@@ -105,7 +105,8 @@ def build(workdir: Path, shape: str) -> Path:
     return folder
 
 
-GLUE_NB_RUNNER = textwrap.dedent(
+#: A script's first part: the workflow of ``dag.json`` (argv[1]) in the home argv[2], as ``wf``.
+GLUE_NB_WORKFLOW = textwrap.dedent(
     """
     import json, sys
     import glue_nb as gn
@@ -120,6 +121,11 @@ GLUE_NB_RUNNER = textwrap.dedent(
     wf.run(*groups.pop(()))
     for parents, children in groups.items():
         wf.after(*(jobs[p] for p in parents)).when_all_succeeded().run(*children)
+    """
+)
+
+GLUE_NB_RUNNER = GLUE_NB_WORKFLOW + textwrap.dedent(
+    """
     run = wf.deploy().start().wait(progress=False, poll=0.02)
     stats = run.statistics
     if run.status != "COMPLETED" or stats["SucceededActions"] != len(jobs):
