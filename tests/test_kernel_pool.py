@@ -400,3 +400,32 @@ def test_the_fork_server_runs_by_path_and_as_a_module(how):
             server.kill()
     usage = subprocess.run([sys.executable, forkserver.__file__], capture_output=True, text=True)
     assert usage.returncode == 1 and "usage: forkserver.py <file descriptor" in usage.stderr
+
+
+def test_a_client_whose_channel_fails_to_stop_still_closes_its_sockets() -> None:
+    """A kernel client's zmq context is destroyed even when stopping a channel raises: a context
+    left to the garbage collector with open sockets blocks the collecting thread for good."""
+    import zmq
+
+    from glue_nb.kernels.connect import close_client
+
+    class Channel:
+        def is_alive(self) -> bool:
+            return True
+
+        def stop(self) -> None:
+            raise RuntimeError("Event loop is closed")
+
+    class Client:
+        _created_context = True
+
+        def __init__(self) -> None:
+            self.context = zmq.Context()
+            self.socket = self.context.socket(zmq.DEALER)
+            self.socket.connect("tcp://127.0.0.1:9")  # a peer that never answers
+            self.socket.send(b"pending")  # a message that can never leave
+            self._shell_channel = Channel()
+
+    kc = Client()
+    close_client(kc)
+    assert kc.context.closed and kc.socket.closed

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["close_client", "kernel_alive", "kernel_process", "preconnect"]
+__all__ = ["close_client", "destroy_context", "kernel_alive", "kernel_process", "preconnect"]
 
 
 def kernel_process(km: Any) -> Any:
@@ -105,13 +105,24 @@ def close_client(kc: Any) -> None:
 
     (``stop_channels`` would first create, connect and then close the channels it never used.)
     """
-    try:
-        for name in ("_shell_channel", "_iopub_channel", "_stdin_channel", "_hb_channel",
-                     "_control_channel"):  # fmt: skip
-            channel = getattr(kc, name, None)
+    for name in ("_shell_channel", "_iopub_channel", "_stdin_channel", "_hb_channel",
+                 "_control_channel"):  # fmt: skip
+        channel = getattr(kc, name, None)
+        try:
             if channel is not None and channel.is_alive():
                 channel.stop()
-        if kc._created_context and not kc.context.closed:
-            kc.context.destroy(linger=0)
+        except Exception:
+            pass
+    # whatever the channels did: a context left to the garbage collector with its sockets still
+    # open blocks the collecting thread for good (zmq's term waits for sockets nobody closes)
+    destroy_context(kc)
+
+
+def destroy_context(owner: Any) -> None:
+    """Close every socket of the zmq context ``owner`` (a kernel manager or client) created, at
+    once, and terminate it; never raises."""
+    try:
+        if owner._created_context and not owner.context.closed:
+            owner.context.destroy(linger=0)
     except Exception:
         pass

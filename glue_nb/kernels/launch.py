@@ -19,7 +19,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from glue_nb.kernels import scratch
-from glue_nb.kernels.connect import close_client, kernel_process
+from glue_nb.kernels.connect import close_client, destroy_context, kernel_process
 
 if TYPE_CHECKING:
     from jupyter_client.manager import AsyncKernelManager
@@ -194,12 +194,11 @@ def destroy_kernel(km: Any) -> None:
     try:  # what jupyter_client's cleanup_resources does, without waiting on a dead kernel
         control = getattr(km, "_control_socket", None)
         if control is not None:
-            control.close(linger=0)
             km._control_socket = None
-        if km._created_context and not km.context.closed:
-            km.context.destroy(linger=0)
+            control.close(linger=0)
     except Exception:
         pass
+    destroy_context(km)
     sockdir = getattr(km, "_glue_nb_sockdir", None)
     if sockdir:
         shutil.rmtree(sockdir, ignore_errors=True)
