@@ -16,25 +16,17 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import timed
 
 from glue_nb import runtime
 from glue_nb.bookmarks import ENABLE, advance, spec_bookmark
 from glue_nb.store import Store
 from glue_nb.store.bookmarks import BookmarkRows
-
-
-def timed(fn: Callable[[], Any], runs: int) -> tuple[float, Any]:
-    times, result = [], None
-    for _ in range(runs):
-        t = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), result
 
 
 def main() -> int:

@@ -19,29 +19,19 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import timed
 
 from glue_nb.crawl import execute_crawl
 from glue_nb.crawlers import CrawlerService
 from glue_nb.store import Store
-
-
-def timed(fn: Callable[[], Any], runs: int) -> tuple[float, Any]:
-    """Median seconds over ``runs`` calls, and the last result."""
-    times, result = [], None
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
 
 
 def spec(path: Path, name: str = "bench") -> dict:

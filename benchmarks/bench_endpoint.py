@@ -39,6 +39,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from common import serve  # noqa: E402
+
 import glue_nb  # noqa: E402
 from glue_nb.executors.instant import InstantExecutor  # noqa: E402
 
@@ -145,18 +147,8 @@ def in_process(calls: int) -> list[str]:
 
 
 def start_server(home: Path, root: Path) -> tuple[subprocess.Popen[str], str]:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "glue_nb", "serve", "--home", str(home), "--port", "0",
-         "--root", str(root), "--root", str(NOTEBOOK.parent)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=root,
-    )  # fmt: skip
-    assert process.stdout is not None
-    for line in process.stdout:
-        if "listening on" in line:
-            threading.Thread(target=lambda: list(process.stdout or ()), daemon=True).start()
-            return process, line.split("listening on ")[1].split()[0]
-    raise RuntimeError("the server did not start")
+    process, url, _ = serve(home, root, "--root", str(root), "--root", str(NOTEBOOK.parent))
+    return process, url
 
 
 def boto(url: str) -> Any:

@@ -21,31 +21,21 @@ import argparse
 import json
 import random
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import insert_history, serve, timed
 
 import glue_nb as gn
 from glue_nb import history
 
 GOAL = 1.0
 PER_RUN = 50
-
-
-def timed(fn: Callable[[], Any], runs: int) -> tuple[float, Any]:
-    """Median seconds over ``runs`` calls, and the last result."""
-    times, result = [], None
-    for _ in range(runs):
-        t = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), result
 
 
 def fill(client: gn.GlueClient, rows: int) -> None:
@@ -93,48 +83,12 @@ def fill(client: gn.GlueClient, rows: int) -> None:
                  "start", "SUCCEEDED", begin, begin + 5)
             )  # fmt: skip
     with client.store.transaction() as conn:
-        conn.executemany(
-            "INSERT INTO workflow_runs(run_id, workflow_name, status, started_on, completed_on, "
-            "run_properties, design) VALUES (?,?,?,?,?,?,?)",
-            runs,
-        )
-        conn.executemany(
-            "INSERT INTO job_runs(id, job_name, workflow_name, workflow_run_id, node_id, "
-            "trigger_name, attempt, previous_run_id, state, arguments, started_on, "
-            "last_modified_on, completed_on, error_message, output_location) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            jobs,
-        )
+        insert_history(conn, runs, jobs)
         conn.executemany(
             "INSERT INTO crawls(crawl_id, crawler_name, workflow_name, workflow_run_id, node_id, "
             "trigger_name, state, started_on, completed_on) VALUES (?,?,?,?,?,?,?,?,?)",
             crawls,
         )
-
-
-def _serve(home: Path) -> tuple[str, Callable[[], None]]:
-    """``glue-nb serve`` on ``home`` (a free port) → its URL and how to stop it."""
-    import subprocess
-    import threading
-
-    process = subprocess.Popen(
-        [sys.executable, "-m", "glue_nb", "serve", "--home", str(home), "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=home,
-    )  # fmt: skip
-    assert process.stdout is not None
-    for line in process.stdout:
-        if "listening on" in line:
-            url = line.split("listening on ")[1].split()[0]
-            break
-    else:
-        raise RuntimeError("glue-nb serve did not start")
-    threading.Thread(target=lambda: list(process.stdout or ()), daemon=True).start()
-
-    def stop() -> None:
-        process.terminate()
-        process.wait(60)
-
-    return url, stop
 
 
 def main() -> int:
@@ -184,7 +138,7 @@ def main() -> int:
             seconds, _ = timed(fn, args.runs)
             print(f"{name:<28} {seconds * 1000:>7.0f} ms")
         if args.server:
-            url, stop = _serve(Path(tmp))
+            process, url, _ = serve(Path(tmp), Path(tmp))
             try:
                 remote = gn.client(endpoint_url=url)
                 history.job_runs(remote)  # the server's first history read, the client's model
@@ -193,7 +147,8 @@ def main() -> int:
                 print(f"{'job_runs via glue-nb serve':<28} {http_s * 1000:>7.0f} ms  "
                       f"{len(over):,} rows ({http_s / full_s:.1f}x in-process)")  # fmt: skip
             finally:
-                stop()
+                process.terminate()
+                process.wait(60)
         ok = full_s < GOAL
         print(
             f"goal: 100,000 job runs into a DataFrame in < {GOAL:g} s: {'ok' if ok else 'MISSED'}"

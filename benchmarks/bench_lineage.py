@@ -25,15 +25,16 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import insert_history, timed
 
 import glue_nb as gn
 from glue_nb import history
@@ -43,15 +44,6 @@ from glue_nb.store.io import IoRecord, IoRecords
 STEPS = 50
 PARTS = 4
 GOAL = 0.5  # seconds, one-hop queries
-
-
-def timed(fn: Callable[[], Any], runs: int) -> tuple[float, Any]:
-    times, result = [], None
-    for _ in range(runs):
-        t = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), result
 
 
 def digest(*parts: Any) -> str:
@@ -95,18 +87,7 @@ def fill(client: gn.GlueClient, repeats: int) -> dict[str, Any]:
                 if r == repeats // 2 and w == 0 and step == STEPS // 2:
                     middle = jr
     with client.store.transaction() as conn:  # as the engine writes them, in bulk
-        conn.executemany(
-            "INSERT INTO workflow_runs(run_id, workflow_name, status, started_on, completed_on, "
-            "run_properties, design) VALUES (?,?,?,?,?,?,?)",
-            runs,
-        )
-        conn.executemany(
-            "INSERT INTO job_runs(id, job_name, workflow_name, workflow_run_id, node_id, "
-            "trigger_name, attempt, previous_run_id, state, arguments, started_on, "
-            "last_modified_on, completed_on, error_message, output_location) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            jobs,
-        )
+        insert_history(conn, runs, jobs)
         io = IoRecords(client.store)
         for key, recs in records:
             io.record("job", key, recs)

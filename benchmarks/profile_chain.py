@@ -27,7 +27,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -38,26 +37,13 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import bench_endpoint  # noqa: E402
 import bench_peers  # noqa: E402
+import common  # noqa: E402
 
 
 def serve(home: Path, root: Path) -> tuple[subprocess.Popen[str], str, list[str]]:
+    """The server under ``/usr/bin/time`` (its CPU time is printed when it exits)."""
     timer = ["/usr/bin/time", "-f", "SERVER-CPU %U %S"] if Path("/usr/bin/time").exists() else []
-    process = subprocess.Popen(
-        [*timer, sys.executable, "-m", "glue_nb", "serve", "--home", str(home), "--port", "0",
-         "--root", str(root)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=root,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )  # fmt: skip
-    assert process.stdout is not None
-    for line in process.stdout:
-        if "listening on" in line:
-            url = line.split("listening on ")[1].split()[0]
-            break
-    else:
-        raise RuntimeError("glue-nb serve did not start")
-    lines: list[str] = []
-    threading.Thread(target=lambda: lines.extend(process.stdout or ()), daemon=True).start()
-    return process, url, lines
+    return common.serve(home, root, "--root", str(root), prefix=timer)
 
 
 def job_runs(db: Path) -> list[tuple[str, list[float], list[float], float]]:
