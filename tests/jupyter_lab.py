@@ -182,3 +182,36 @@ def open_notebook(page: Any, lab: Lab, name: str, timeout: float = 90_000) -> No
             await nb.sessionContext.ready;
         }"""
     )
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[Any]:
+    """Headless Chromium (playwright), closed at the end."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def open_workflows_panel(page: Any, lab: Lab, first: str) -> Any:
+    """Open JupyterLab's Workflows panel and wait until it lists workflow ``first``; → the
+    panel's locator."""
+    page.goto(lab.page_url("lab"))
+    page.wait_for_function(
+        "() => window.jupyterapp"
+        " && window.jupyterapp.commands.hasCommand('glue-nb:show-workflows')",
+        timeout=90_000,
+    )
+    page.evaluate(
+        """async () => {
+            await window.jupyterapp.restored;
+            await window.jupyterapp.commands.execute('glue-nb:show-workflows');
+        }"""
+    )
+    panel = page.locator("#glue-nb-workflows")
+    panel.locator(f".gnb-wf[data-workflow='{first}']").wait_for(timeout=30_000)
+    return panel

@@ -17,7 +17,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from jupyter_lab import CHROMIUM, CHROMIUM_ARGS, Lab, open_notebook, running_lab, write_notebook
+from jupyter_lab import (
+    CHROMIUM,
+    Lab,
+    chromium,
+    open_notebook,
+    open_workflows_panel,
+    running_lab,
+    write_notebook,
+)
 
 import glue_nb as gn
 from glue_nb.ids import node_id
@@ -105,14 +113,8 @@ def lab_default(tmp_path: Path) -> Iterator[Lab]:
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:
+        yield b
 
 
 def save(page: Any, name: str, locator: Any = None) -> Path:
@@ -466,20 +468,7 @@ def test_workflows_panel(lab_default: Lab, browser: Any, tmp_path: Path) -> None
 
 
 def _drive_the_panel(lab: Lab, page: Any) -> None:
-    page.goto(lab.page_url("lab"))
-    page.wait_for_function(
-        "() => window.jupyterapp"
-        " && window.jupyterapp.commands.hasCommand('glue-nb:show-workflows')",
-        timeout=90_000,
-    )
-    page.evaluate(
-        """async () => {
-            await window.jupyterapp.restored;
-            await window.jupyterapp.commands.execute('glue-nb:show-workflows');
-        }"""
-    )
-    panel = page.locator("#glue-nb-workflows")
-    panel.locator(".gnb-wf[data-workflow='panel-slow']").wait_for(timeout=30_000)
+    panel = open_workflows_panel(page, lab, "panel-slow")
     assert panel.locator(".gnb-wf").count() == 2
     # start the slow workflow from the panel: a tab with its live view opens
     panel.locator(".gnb-wf[data-workflow='panel-slow'] button[data-action='start']").click()

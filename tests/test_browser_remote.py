@@ -3,14 +3,13 @@ home is a ``glue-nb serve`` URL lists the server's workflows and stops a run the
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import JOB_NB
-from jupyter_lab import CHROMIUM, CHROMIUM_ARGS, running_lab
+from conftest import JOB_NB, wait_for
+from jupyter_lab import CHROMIUM, chromium, open_workflows_panel, running_lab
 from test_endpoint import Server, boto, start_server
 
 import glue_nb as gn
@@ -33,22 +32,8 @@ def server(tmp_path: Path) -> Iterator[Server]:
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
-def wait_for(predicate: Any, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout} s")
-        time.sleep(0.1)
+    with chromium() as b:
+        yield b
 
 
 def test_panel_lists_and_stops_a_run_of_a_server(
@@ -63,20 +48,7 @@ def test_panel_lists_and_stops_a_run_of_a_server(
     with running_lab(tmp_path / "lab", env=env) as lab:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         try:
-            page.goto(lab.page_url("lab"))
-            page.wait_for_function(
-                "() => window.jupyterapp"
-                " && window.jupyterapp.commands.hasCommand('glue-nb:show-workflows')",
-                timeout=90_000,
-            )
-            page.evaluate(
-                """async () => {
-                    await window.jupyterapp.restored;
-                    await window.jupyterapp.commands.execute('glue-nb:show-workflows');
-                }"""
-            )
-            panel = page.locator("#glue-nb-workflows")
-            panel.locator(".gnb-wf[data-workflow='served-slow']").wait_for(timeout=30_000)
+            panel = open_workflows_panel(page, lab, "served-slow")
             assert panel.locator(".gnb-wf").count() == 2  # the server's workflows
             assert panel.locator("input.gnb-home").input_value() == server.url
             panel.locator(".gnb-wf[data-workflow='served-slow'] .gnb-wf-name").click()  # open
