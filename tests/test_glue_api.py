@@ -5,8 +5,7 @@ for (tags, batch gets, crawler schedules, crawl filters, run resources) behave a
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,41 +17,16 @@ from endpoint_shapes import problems
 
 import glue_nb
 from glue_nb.api import operations, wire
-from glue_nb.executors.base import Executor, Handle, Task
-from glue_nb.jobs.spec import JobResult
+from glue_nb.executors.instant import InstantExecutor
 
 ROLE = "arn:aws:iam::123456789012:role/GlueRole"
 NB_COMMAND = {"Name": "notebook", "ScriptLocation": JOB_NB}
 
 
-class _Done(Handle):
-    def __init__(self, result: Any) -> None:
-        self.result = result
-
-    def stop(self) -> None:
-        pass
-
-    def add_done_callback(self, fn: Callable[[Any, BaseException | None], None]) -> None:
-        fn(self.result, None)
-
-
-class QuickExecutor(Executor):
+class QuickExecutor(InstantExecutor):
     """Notebook jobs end at once (``outcomes``: job → state); crawls really crawl."""
 
     name = "quick"
-
-    def __init__(self, outcomes: dict[str, str] | None = None) -> None:
-        self.outcomes = outcomes or {}
-
-    def submit(self, task: Task) -> Handle:
-        if task.kind == "crawl":
-            from glue_nb.crawl import execute_crawl
-
-            return _Done(execute_crawl(task.spec, lambda: False))
-        t = time.time()
-        state = self.outcomes.get(task.spec.job_name, "SUCCEEDED")
-        error = None if state == "SUCCEEDED" else f"{state} on purpose"
-        return _Done(JobResult(task.spec.job_run_id, state, t, t, error_message=error))
 
 
 @pytest.fixture
