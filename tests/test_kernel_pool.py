@@ -429,3 +429,22 @@ def test_a_client_whose_channel_fails_to_stop_still_closes_its_sockets() -> None
     kc = Client()
     close_client(kc)
     assert kc.context.closed and kc.socket.closed
+
+
+def test_prewarm_starts_the_kernels_of_a_run_about_to_start(
+    pool: KernelPool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``prewarm`` (what ``Workflow.start`` calls) fills the pool for the notebooks' kernel,
+    reading each notebook once however many jobs share it."""
+    from glue_nb.executors import tasks
+
+    nb = tmp_path / "job.ipynb"
+    conftest.write_notebook(nb, ["x = 1"])
+    monkeypatch.setattr(pool_mod, "default_pool", lambda size=None: pool)
+    read: list[str] = []
+    kernelspec_of = tasks._kernelspec_of
+    monkeypatch.setattr(tasks, "_kernelspec_of", lambda p: read.append(p) or kernelspec_of(p))
+    tasks.prewarm([(str(nb), None)] * 20)
+    assert read == [str(nb)]
+    wait_idle(pool, 2)  # the pool's size, warm before any job asked
+    assert pool.stats()["waits"] == 0

@@ -45,7 +45,7 @@ def prewarm(jobs: Iterable[tuple[str, str | None]]) -> None:
     pool = default_pool()
     if pool is None:
         return
-    for name in dict.fromkeys(k or _kernelspec_of(nb) for nb, k in jobs):
+    for name in dict.fromkeys(k or _kernelspec_of(nb) for nb, k in dict.fromkeys(jobs)):
         if name:
             pool.warm(name)
 
