@@ -512,6 +512,29 @@ def test_executor_objects_only_in_process(glue: Any) -> None:
         glue.nb.start_job_run(JobName="j", Executor="nowhere")
 
 
+def test_a_process_reads_glues_model_json_once(tmp_path: Path) -> None:
+    """Glue's model JSON is large (about 0.1 s to parse): a process reads it once, for the
+    client and for the answers alike."""
+    import subprocess
+    import sys
+
+    code = (
+        "import botocore.loaders as L, glue_nb\n"
+        "reads = []\n"
+        "load = L.JSONFileLoader.load_file\n"
+        "def spy(self, path):\n"
+        "    reads.append(path)\n"
+        "    return load(self, path)\n"
+        "L.JSONFileLoader.load_file = spy\n"
+        "c = glue_nb.client(home='home')\n"
+        "c.list_workflows(); c.nb.list_workflows()\n"
+        "print(sum('/glue/' in p and p.endswith('service-2') for p in reads))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                         text=True, check=True)  # fmt: skip
+    assert out.stdout.strip() == "1", out.stdout + out.stderr
+
+
 def _comparable(value: Any) -> Any:
     import datetime as dt
 

@@ -258,9 +258,10 @@ class Loader(_BotocoreLoader):
     """botocore's loader, which also knows glue-nb's own service model."""
 
     def __init__(self, operations: Iterable[str], **kwargs: Any) -> None:
+        # before botocore's __init__, which appends its default paths to the list it is given
+        self._extra_paths = bool(kwargs.get("extra_search_paths"))
         super().__init__(**kwargs)
         self._nb_operations = tuple(operations)
-        self._extra_paths = bool(kwargs.get("extra_search_paths"))
 
     def load_service_model(
         self, service_name: str, type_name: str, api_version: str | None = None
