@@ -13,16 +13,20 @@ from __future__ import annotations
 
 import copy
 import functools
+import gzip
+import json
 from collections.abc import Iterable
 from typing import Any
 
 from botocore.exceptions import DataNotFoundError, UnknownServiceError
+from botocore.loaders import JSONFileLoader
 from botocore.loaders import Loader as _BotocoreLoader
 
 __all__ = [
     "GLUE",
     "GLUE_NB",
     "OPERATIONS",
+    "JSONFiles",
     "Loader",
     "glue_model",
     "nb_model",
@@ -254,12 +258,28 @@ _NB_SHAPES: dict[str, dict[str, Any]] = {
 }
 
 
+class JSONFiles(JSONFileLoader):
+    """botocore's JSON data files as plain dicts (ordered since Python 3.7). botocore parses
+    them into OrderedDicts, which takes five times as long: 36 ms instead of 7 for Glue's
+    1.4 MB model, paid by every process that makes a client."""
+
+    def load_file(self, file_path: str) -> Any:
+        for ext, opener in ((".json", open), (".json.gz", gzip.open)):
+            try:
+                with opener(file_path + ext, "rb") as f:
+                    return json.loads(f.read().decode("utf-8"))
+            except (FileNotFoundError, IsADirectoryError):
+                continue
+        return None
+
+
 class Loader(_BotocoreLoader):
     """botocore's loader, which also knows glue-nb's own service model."""
 
     def __init__(self, operations: Iterable[str], **kwargs: Any) -> None:
         # before botocore's __init__, which appends its default paths to the list it is given
         self._extra_paths = bool(kwargs.get("extra_search_paths"))
+        kwargs.setdefault("file_loader", JSONFiles())
         super().__init__(**kwargs)
         self._nb_operations = tuple(operations)
 
@@ -302,12 +322,18 @@ def glue_service_model() -> Any:
 @functools.lru_cache(maxsize=1)
 def glue_model() -> dict[str, Any]:
     """botocore's Glue service model (the dict, read once per process: its JSON is large)."""
-    return dict(_BotocoreLoader().load_service_model(GLUE, "service-2"))
+    return dict(_plain_loader().load_service_model(GLUE, "service-2"))
 
 
 @functools.lru_cache(maxsize=1)
 def glue_paginators() -> dict[str, Any]:
-    return dict(_BotocoreLoader().load_service_model(GLUE, "paginators-1"))
+    return dict(_plain_loader().load_service_model(GLUE, "paginators-1"))
+
+
+@functools.lru_cache(maxsize=1)
+def _plain_loader() -> _BotocoreLoader:
+    """botocore's loader of its own data (no ``AWS_DATA_PATH``), reading with :class:`JSONFiles`."""
+    return _BotocoreLoader(file_loader=JSONFiles())
 
 
 def _reachable(shapes: dict[str, Any], roots: Iterable[str]) -> set[str]:
