@@ -298,7 +298,11 @@ class _Timed(HeldExecutor):
         return handle
 
 
-def test_a_stop_asked_in_this_process_acts_at_once(client: GlueClient) -> None:
+def test_a_stop_asked_in_this_process_acts_at_once(
+    client: GlueClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the supervisor's poll, which alone used to act on stops, made slow enough to tell apart
+    monkeypatch.setattr(supervisor_module, "STOP_POLL_EVERY", 10.0)
     make_workflow(client, "w", {"a": {}}, start=["a"])
     timed = _Timed()
     delays = []
@@ -311,7 +315,7 @@ def test_a_stop_asked_in_this_process_acts_at_once(client: GlueClient) -> None:
         delays.append(timed.stopped_at.pop("a") - asked)
         assert wait_run(client, "w", run_id)["Status"] == "STOPPED"
         timed.handles.clear()
-    assert sorted(delays)[2] < 0.05, delays  # the median; a poll period was 0.1-0.5 s
+    assert sorted(delays)[2] < 0.25, delays  # the median: about 1 ms on an idle machine
 
 
 # -- fault 5: a damaged store says so --------------------------------------------------------------
