@@ -91,10 +91,9 @@ def test_warms_lazily_then_serves_ready_kernels_once(pool):
     assert pool.stats()["started"] == 0  # nothing until asked
     pool.warm("python3")
     wait_idle(pool, 2)
-    t = time.perf_counter()
+    running = set(pool.kernel_pids())
     km = pool.acquire("python3")
-    took = time.perf_counter() - t
-    assert took < 0.1, f"a warm kernel took {took:.3f} s to hand out"
+    assert km.provisioner.process.pid in running, "not one of the kernels already running"
     assert km.provisioner.process.poll() is None
     assert km._glue_nb_kc is not None  # pre-connected
     pid = km.provisioner.process.pid
