@@ -36,7 +36,7 @@ from glue_nb.exceptions import (
     InvalidInputException,
 )
 from glue_nb.graph import design_graph
-from glue_nb.model import check_string
+from glue_nb.model import check_fields, check_string
 from glue_nb.store import Store, loads
 from glue_nb.store.definitions import Triggers, Workflows
 from glue_nb.store.events import Events, WatchedFiles
@@ -126,14 +126,7 @@ def event_trigger(store: Store, workflow: str) -> dict[str, Any]:
 
 
 def _entry(entry: Mapping[str, Any], index: int) -> tuple[str, str, str, str]:
-    if not isinstance(entry, Mapping):
-        raise InvalidInputException(f"event {index}: must be a map, got {type(entry).__name__}")
-    unknown = set(entry) - {"EventId", "Source", "DetailType", "Detail"}
-    if unknown:
-        raise InvalidInputException(
-            f"event {index}: unknown field(s) {sorted(unknown)}; valid: EventId, Source, "
-            "DetailType, Detail"
-        )
+    check_fields(f"event {index}", entry, ("EventId", "Source", "DetailType", "Detail"))
     event_id = entry.get("EventId") or str(uuid.uuid4())
     if not isinstance(event_id, str) or len(event_id) > 255:
         raise InvalidInputException(

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from glue_nb.exceptions import InvalidInputException
-from glue_nb.model import check_name, check_string, check_string_map
+from glue_nb.model import check_fields, check_name, check_string, check_string_map
 from glue_nb.timeutil import to_epoch
 
 __all__ = [
@@ -113,12 +113,7 @@ def _named_input(kind: str, value: Any, fields: set[str], where: str) -> dict[st
     if not isinstance(value, Mapping):
         raise InvalidInputException(f"{where}: {kind}Input must be a map with at least Name")
     name = check_name(kind, value.get("Name")).lower()
-    unknown = sorted(set(value) - fields)
-    if unknown:
-        raise InvalidInputException(
-            f"{where}: {kind}Input for {name!r} has unknown field(s) {', '.join(unknown)}; "
-            f"valid: {', '.join(sorted(fields))}"
-        )
+    check_fields(f"{where}: {kind}Input for {name!r}", value, fields)
     body: dict[str, Any] = plain({k: v for k, v in value.items() if v is not None})
     body["Name"] = name
     description = body.get("Description")
@@ -211,14 +206,7 @@ def partition_values(what: str, value: Any) -> list[str]:
 
 def partition_input(value: Any, keys: list[dict[str, Any]], where: str) -> dict[str, Any]:
     """Validate a PartitionInput against its table's partition keys; the dict to store."""
-    if not isinstance(value, Mapping):
-        raise InvalidInputException(f"{where}: PartitionInput must be a map with Values")
-    unknown = sorted(set(value) - PARTITION_FIELDS)
-    if unknown:
-        raise InvalidInputException(
-            f"{where}: PartitionInput has unknown field(s) {', '.join(unknown)}; "
-            f"valid: {', '.join(sorted(PARTITION_FIELDS))}"
-        )
+    check_fields(f"{where}: PartitionInput", value, PARTITION_FIELDS, "Values")
     values = partition_values(f"{where}: partition Values", value.get("Values"))
     if len(values) != len(keys):
         raise InvalidInputException(

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from glue_nb.exceptions import InvalidInputException
-from glue_nb.model import check_name, check_string_map
+from glue_nb.model import check_fields, check_name, check_string_map
 
 __all__ = ["CRAWLER_FIELDS", "crawler_body"]
 
@@ -98,14 +98,7 @@ def _s3_target(
     where: str, index: int, target: Any, base_dir: str | os.PathLike[str] | None
 ) -> dict[str, Any]:
     field = f"Targets.S3Targets[{index}]"
-    if not isinstance(target, Mapping):
-        raise _fail(f"{where}: {field} must be a map with Path, got {target!r}")
-    unknown = sorted(set(target) - S3_TARGET_FIELDS)
-    if unknown:
-        raise _fail(
-            f"{where}: {field} has unknown field(s) {', '.join(unknown)}; "
-            f"valid: {', '.join(sorted(S3_TARGET_FIELDS))}"
-        )
+    check_fields(f"{where}: {field}", target, S3_TARGET_FIELDS, "Path")
     path = target.get("Path")
     if not isinstance(path, str) or not path.strip():
         raise _fail(
@@ -135,14 +128,7 @@ def _s3_target(
 
 def _catalog_target(where: str, index: int, target: Any) -> dict[str, Any]:
     field = f"Targets.CatalogTargets[{index}]"
-    if not isinstance(target, Mapping):
-        raise _fail(f"{where}: {field} must be a map with DatabaseName and Tables")
-    unknown = sorted(set(target) - CATALOG_TARGET_FIELDS)
-    if unknown:
-        raise _fail(
-            f"{where}: {field} has unknown field(s) {', '.join(unknown)}; "
-            f"valid: {', '.join(sorted(CATALOG_TARGET_FIELDS))}"
-        )
+    check_fields(f"{where}: {field}", target, CATALOG_TARGET_FIELDS, "DatabaseName and Tables")
     try:
         database = check_name("Database", target.get("DatabaseName"))
     except InvalidInputException as exc:

@@ -18,6 +18,7 @@ from glue_nb.model.values import (
     _tags,
     check_arguments,
     check_bool,
+    check_fields,
     check_integer,
     check_name,
     check_text,
@@ -266,13 +267,7 @@ def _actions(trigger: str, actions: Any) -> list[dict]:
 
 def _batching(trigger: str, batching: Any) -> dict:
     where = f"Trigger {trigger!r}: EventBatchingCondition"
-    if not isinstance(batching, Mapping):
-        raise _fail(f"{where} must be a map with BatchSize (and BatchWindow)")
-    unknown = sorted(map(str, set(batching) - {"BatchSize", "BatchWindow"}))
-    if unknown:
-        raise _fail(
-            f"{where}: unknown field(s) {', '.join(unknown)}; valid: BatchSize, BatchWindow"
-        )
+    check_fields(where, batching, ("BatchSize", "BatchWindow"), "BatchSize (and BatchWindow)")
     size = check_integer(f"{where}.BatchSize", batching.get("BatchSize"), 1, 100)
     window = check_integer(
         f"{where}.BatchWindow (seconds)", batching.get("BatchWindow", 900), 1, 900

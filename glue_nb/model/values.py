@@ -12,7 +12,7 @@ from __future__ import annotations
 import keyword
 import numbers
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from glue_nb.exceptions import InvalidInputException
@@ -22,6 +22,7 @@ __all__ = [
     "MAX_RETRIES",
     "check_arguments",
     "check_bool",
+    "check_fields",
     "check_id",
     "check_integer",
     "check_kernel_name",
@@ -285,15 +286,26 @@ def _map(what: str, value: Any) -> dict[str, Any]:
     return _plain(what, value)  # type: ignore[no-any-return]
 
 
-def _structure(what: str, value: Any, fields: Mapping[str, Any]) -> dict[str, Any]:
-    """A Glue structure: a map whose keys are ``fields`` (each checked by its function)."""
+def check_fields(
+    what: str, value: Any, fields: Iterable[str], needs: str | None = None
+) -> Mapping[str, Any]:
+    """``value`` as a Glue structure: a map with no keys but ``fields`` (``needs`` names what it
+    must have, for the message when it is no map at all)."""
+    fields = set(fields)
     if not isinstance(value, Mapping):
-        raise _fail(f"{what} must be a map with {', '.join(fields)}, got {_kind(value)}")
-    unknown = sorted(map(str, set(value) - set(fields)))
+        needs = needs or ", ".join(sorted(fields))
+        raise _fail(f"{what} must be a map with {needs}, got {_kind(value)}")
+    unknown = sorted(map(str, set(value) - fields))
     if unknown:
         raise _fail(
             f"{what}: unknown field(s) {', '.join(unknown)}; valid: {', '.join(sorted(fields))}"
         )
+    return value
+
+
+def _structure(what: str, value: Any, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """A Glue structure: a map whose keys are ``fields`` (each checked by its function)."""
+    check_fields(what, value, fields, ", ".join(fields))
     return {k: fields[k](f"{what}.{k}", v) for k, v in value.items() if v is not None}
 
 
