@@ -6,10 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from glue_nb.api import paths
-from glue_nb.api.operations.registry import Params, call, fitted, operation, paged
+from glue_nb.api.operations.registry import Params, batch_get, call, fitted, operation, paged
 from glue_nb.api.service import Service
 from glue_nb.definitions import paginate
-from glue_nb.exceptions import EntityNotFoundException
 
 
 @operation("CreateBlueprint")
@@ -40,18 +39,13 @@ def delete_blueprint(svc: Service, p: Params) -> dict[str, Any]:
 
 @operation("BatchGetBlueprints", fitted("BatchGetBlueprints"))
 def batch_get_blueprints(svc: Service, p: Params) -> dict[str, Any]:
-    found, missing = [], []
-    for name in p["Names"]:
-        try:
-            found.append(
-                svc.blueprints.get_blueprint(
-                    name,
-                    IncludeBlueprint=bool(p.get("IncludeBlueprint")),
-                    IncludeParameterSpec=bool(p.get("IncludeParameterSpec")),
-                )["Blueprint"]
-            )
-        except EntityNotFoundException:
-            missing.append(name)
+    options = {
+        "IncludeBlueprint": bool(p.get("IncludeBlueprint")),
+        "IncludeParameterSpec": bool(p.get("IncludeParameterSpec")),
+    }
+    found, missing = batch_get(
+        p["Names"], lambda name: svc.blueprints.get_blueprint(name, **options)["Blueprint"]
+    )
     return {"Blueprints": found, "MissingBlueprints": missing}
 
 

@@ -9,11 +9,10 @@ from typing import Any
 
 from glue_nb import records
 from glue_nb.api import paths
-from glue_nb.api.operations.registry import Params, operation, paged
+from glue_nb.api.operations.registry import Params, batch_get, operation, paged
 from glue_nb.api.service import Service
 from glue_nb.definitions import paginate
 from glue_nb.exceptions import (
-    EntityNotFoundException,
     InvalidInputException,
     NoScheduleException,
     SchedulerNotRunningException,
@@ -113,12 +112,9 @@ def list_crawlers(svc: Service, p: Params) -> dict[str, Any]:
 @operation("BatchGetCrawlers", _glue_crawlers)
 def batch_get_crawlers(svc: Service, p: Params) -> dict[str, Any]:
     svc.engine.reap_orphans()
-    found, missing = [], []
-    for name in p["CrawlerNames"]:
-        try:
-            found.append(crawler_out(svc, svc.crawlers.get_crawler(name)["Crawler"]))
-        except EntityNotFoundException:
-            missing.append(name)
+    found, missing = batch_get(
+        p["CrawlerNames"], lambda name: crawler_out(svc, svc.crawlers.get_crawler(name)["Crawler"])
+    )
     return {"Crawlers": found, "CrawlersNotFound": missing}
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from glue_nb import records
 from glue_nb.api import paths
-from glue_nb.api.operations.registry import Params, operation, paged
+from glue_nb.api.operations.registry import Params, batch_get, operation, paged
 from glue_nb.api.service import Service
 from glue_nb.definitions import paginate
 from glue_nb.exceptions import EntityNotFoundException, GlueNbError
@@ -79,12 +79,7 @@ def list_jobs(svc: Service, p: Params) -> dict[str, Any]:
     "BatchGetJobs", lambda svc, out: {**out, "Jobs": [records.glue_job(j) for j in out["Jobs"]]}
 )
 def batch_get_jobs(svc: Service, p: Params) -> dict[str, Any]:
-    found, missing = [], []
-    for name in p["JobNames"]:
-        try:
-            found.append(svc.definitions.job(name))
-        except EntityNotFoundException:
-            missing.append(name)
+    found, missing = batch_get(p["JobNames"], svc.definitions.job)
     return {"Jobs": found, "JobsNotFound": missing}
 
 

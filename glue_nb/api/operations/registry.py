@@ -8,15 +8,15 @@ module (each registers its handlers when imported).
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from glue_nb.api.service import Service
-from glue_nb.exceptions import InvalidInputException
+from glue_nb.exceptions import EntityNotFoundException, InvalidInputException
 
 __all__ = [
-    "GLUE", "IGNORED_INPUTS", "NB", "NB_ONLY", "Handler", "Params", "call", "fitted", "operation",
-    "paged",
+    "GLUE", "IGNORED_INPUTS", "NB", "NB_ONLY", "Handler", "Params", "batch_get", "call", "fitted",
+    "operation", "paged",
 ]  # fmt: skip
 
 Params = dict[str, Any]
@@ -71,6 +71,17 @@ def paged(out: dict[str, Any], key: str, page: list[Any], token: str | None) -> 
     if token:
         out["NextToken"] = token
     return out
+
+
+def batch_get(names: Iterable[str], get: Callable[[str], Any]) -> tuple[list[Any], list[str]]:
+    """A BatchGet*'s two lists: what ``get(name)`` found, and the names it did not find."""
+    found, missing = [], []
+    for name in names:
+        try:
+            found.append(get(name))
+        except EntityNotFoundException:
+            missing.append(name)
+    return found, missing
 
 
 #: Catalog inputs glue-nb accepts and has nothing to do with (one catalog, no transactions).

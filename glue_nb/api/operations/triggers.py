@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from glue_nb import records
-from glue_nb.api.operations.registry import Params, operation, paged
+from glue_nb.api.operations.registry import Params, batch_get, operation, paged
 from glue_nb.api.service import Service
 from glue_nb.definitions import paginate
-from glue_nb.exceptions import EntityNotFoundException, InvalidInputException
+from glue_nb.exceptions import InvalidInputException
 
 
 @operation("CreateTrigger")
@@ -54,12 +54,7 @@ def list_triggers(svc: Service, p: Params) -> dict[str, Any]:
     lambda svc, out: {**out, "Triggers": [records.glue_trigger(t) for t in out["Triggers"]]},
 )
 def batch_get_triggers(svc: Service, p: Params) -> dict[str, Any]:
-    found, missing = [], []
-    for name in p["TriggerNames"]:
-        try:
-            found.append(svc.definitions.trigger(name))
-        except EntityNotFoundException:
-            missing.append(name)
+    found, missing = batch_get(p["TriggerNames"], svc.definitions.trigger)
     return {"Triggers": found, "TriggersNotFound": missing}
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from glue_nb import records
-from glue_nb.api.operations.registry import Params, operation, paged
+from glue_nb.api.operations.registry import Params, batch_get, operation, paged
 from glue_nb.api.service import Service
 from glue_nb.definitions import paginate
 from glue_nb.exceptions import EntityNotFoundException, InvalidInputException
@@ -72,12 +72,8 @@ def batch_get_workflows(svc: Service, p: Params) -> dict[str, Any]:
     if not 1 <= len(names) <= 25:
         raise InvalidInputException("BatchGetWorkflows: Names must hold 1-25 workflow names")
     svc.engine.reap_orphans()
-    found, missing = [], []
-    for name in names:
-        try:
-            found.append(_workflow(svc, name, bool(p.get("IncludeGraph"))))
-        except EntityNotFoundException:
-            missing.append(name)
+    graph = bool(p.get("IncludeGraph"))
+    found, missing = batch_get(names, lambda name: _workflow(svc, name, graph))
     return {"Workflows": found, "MissingWorkflows": missing}
 
 
