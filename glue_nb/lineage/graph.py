@@ -23,7 +23,7 @@ import bisect
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,6 +138,19 @@ def _spellings(folder: str) -> list[str]:
     return out
 
 
+def _scopes(
+    recs: Iterable[Rec], scope: Callable[[str, str], tuple[list[str], list[str]]]
+) -> tuple[list[str], list[str]]:
+    """Every record's ``scope`` (exact resources, prefixes), joined."""
+    exact: list[str] = []
+    prefixes: list[str] = []
+    for rec in recs:
+        e, p = scope(rec.kind, rec.resource)
+        exact += e
+        prefixes += p
+    return exact, prefixes
+
+
 def _same(read: Rec, write: Rec) -> bool | None:
     """Do a read and a write identify the same content? None when nothing compares."""
     for a, b in ((read.digest, write.digest), (read.version, write.version),
@@ -217,12 +230,7 @@ class Walk:
     def producers(self, reads: Sequence[Rec]) -> dict[Rec, list[Rec]]:
         """For each read, the writes it read (one per written resource in its scope)."""
         self._locations((r.kind, r.resource) for r in reads)
-        exact: list[str] = []
-        prefixes: list[str] = []
-        for r in reads:
-            e, p = self.read_scope(r.kind, r.resource)
-            exact += e
-            prefixes += p
+        exact, prefixes = _scopes(reads, self.read_scope)
         writes = [Rec(*w) for w in queries.records_on(self.store, "write", exact, prefixes)]
         by_resource: dict[str, list[Rec]] = {}
         for w in writes:
@@ -259,12 +267,7 @@ class Walk:
 
     def consumers(self, writes: Sequence[Rec]) -> list[tuple[Rec, list[Rec]]]:
         """The reads that read one of ``writes``, each with every write it read."""
-        exact: list[str] = []
-        prefixes: list[str] = []
-        for w in writes:
-            e, p = self.write_scope(w.kind, w.resource)
-            exact += e
-            prefixes += p
+        exact, prefixes = _scopes(writes, self.write_scope)
         reads = [Rec(*r) for r in queries.records_on(self.store, "read", exact, prefixes)]
         mine = {(w.run, w.resource) for w in writes}
         linked = self.producers(reads)
