@@ -94,6 +94,15 @@ def _targets(name: str, targets: Any, base_dir: str | os.PathLike[str] | None) -
     return out
 
 
+def _strings(what: str, value: Any, kind: str) -> list[str]:
+    """An optional list of strings (``kind``: what each is, for the message); None: empty."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _fail(f"{what} must be a list of {kind} strings, got {value!r}")
+    return list(value)
+
+
 def _s3_target(
     where: str, index: int, target: Any, base_dir: str | os.PathLike[str] | None
 ) -> dict[str, Any]:
@@ -105,13 +114,7 @@ def _s3_target(
             f"{where}: {field}.Path must be a non-empty string (a path or URL), got {path!r}"
         )
     out: dict[str, Any] = {"Path": _local_path(path.strip(), base_dir)}
-    exclusions = target.get("Exclusions")
-    if exclusions is not None:
-        if not isinstance(exclusions, list) or not all(isinstance(e, str) for e in exclusions):
-            raise _fail(f"{where}: {field}.Exclusions must be a list of glob strings")
-        out["Exclusions"] = list(exclusions)
-    else:
-        out["Exclusions"] = []
+    out["Exclusions"] = _strings(f"{where}: {field}.Exclusions", target.get("Exclusions"), "glob")
     sample = target.get("SampleSize")
     if sample is not None:
         if isinstance(sample, bool) or not isinstance(sample, int) or not 1 <= sample <= 249:
@@ -178,13 +181,9 @@ def crawler_body(
     # DatabaseName is optional in Glue's CreateCrawler; a crawl of S3Targets without one fails
     if request.get("Description") is not None:
         body["Description"] = _text(f"{where}: Description", request["Description"], 2048)
-    classifiers = request.get("Classifiers")
-    if classifiers is not None:
-        if not isinstance(classifiers, list) or not all(isinstance(c, str) for c in classifiers):
-            raise _fail(f"{where}: Classifiers must be a list of classifier names")
-        body["Classifiers"] = list(classifiers)
-    else:
-        body["Classifiers"] = []
+    body["Classifiers"] = _strings(
+        f"{where}: Classifiers", request.get("Classifiers"), "classifier name"
+    )
     if request.get("TablePrefix") is not None:
         body["TablePrefix"] = _text(f"{where}: TablePrefix", request["TablePrefix"], 128)
     recrawl = request.get("RecrawlPolicy") or {}
