@@ -372,7 +372,8 @@ def test_paginators_page_through_everything(glue: Any, tmp_path: Path) -> None:
                               PartitionInput={"Values": [str(i)]})  # fmt: skip
         started = glue.nb.start_job_run(JobName="j0", Executor=quick)["JobRunId"]
         assert glue.engine.wait(started, 30)  # job runs end asynchronously: one at a time
-        glue.nb.start_workflow_run(Name="w0", Executor=quick)
+        run = glue.nb.start_workflow_run(Name="w0", Executor=quick)["RunId"]
+        assert glue.engine.wait(run, 30)  # w0 runs j0 too (MaxConcurrentRuns 1)
     required = {
         "GetJobRuns": {"JobName": "j0"}, "GetWorkflowRuns": {"Name": "w0"},
         "GetTables": {"DatabaseName": "db"},
