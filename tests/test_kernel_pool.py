@@ -294,6 +294,7 @@ def test_no_stray_kernels_after_the_process_ends(how):
 
 
 def test_default_pool_is_per_process(monkeypatch):
+    monkeypatch.setattr(pool_mod, "_default", None)  # not the one an earlier kernel test made
     monkeypatch.setenv("GLUE_NB_KERNEL_POOL", "2")
     p = default_pool()
     assert p is not None and p is default_pool() and p.size == 2
@@ -302,7 +303,6 @@ def test_default_pool_is_per_process(monkeypatch):
     assert q is not p
     q.close()
     p.close()
-    pool_mod._default = None
 
 
 def test_per_job_time_with_and_without_the_pool(tmp_path, pool):

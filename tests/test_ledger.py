@@ -27,6 +27,7 @@ from conftest import (
 import glue_nb
 from glue_nb.client import GlueClient
 from glue_nb.engine import Engine
+from glue_nb.engine import driver as driver_module
 from glue_nb.engine import supervisor as supervisor_module
 from glue_nb.exceptions import (
     ConcurrentRunsExceededException,
@@ -533,7 +534,9 @@ def test_a_stop_asked_by_another_process_acts_within_a_poll_period(client: GlueC
     asked = float(stopper.stdout.split()[-1])
     wait_for(lambda: "a" in timed.stopped_at, 5, "the job to be stopped")
     acted = time.time() - (time.perf_counter() - timed.stopped_at["a"])
-    assert acted - asked < supervisor_module.STOP_POLL_EVERY + 0.5, acted - asked
+    # within a poll period (plus slack for a loaded machine), well before the safety poll
+    assert acted - asked < supervisor_module.STOP_POLL_EVERY + 2.0, acted - asked
+    assert supervisor_module.STOP_POLL_EVERY + 2.0 < driver_module.SAFETY_POLL
     assert wait_run(client, "w", run_id)["Status"] == "STOPPED"
 
 

@@ -748,6 +748,7 @@ def test_a_standalone_trigger_starts_its_job_and_crawl_once_per_fire_time(
     [second] = s.tick(TEN + DAY + 1)
     assert second.fire_time == TEN + DAY and len(second.started) == 2
     c.crawlers.wait_for_crawler("crawl", timeout=30)
+    assert s.wait_runs(timeout=30)  # the second fire's job run too
     assert count(c, "SELECT COUNT(*) FROM job_runs WHERE job_name='job'") == 2
     assert count(c, "SELECT COUNT(*) FROM crawls WHERE crawler_name='crawl'") == 2
     assert count(c, "SELECT COUNT(*) FROM workflow_runs") == 0

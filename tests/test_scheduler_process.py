@@ -215,7 +215,7 @@ def test_a_watched_folder_starts_a_run_and_sigterm_waits_for_it(
     setup: tuple[GlueClient, Procs], tmp_path: Path
 ) -> None:
     c, procs = setup
-    event_workflow(c, sleep=1.5)
+    event_workflow(c, sleep=8)  # still running when SIGTERM comes, even on a loaded machine
     folder = tmp_path / "landing"
     proc = procs.start("--watch", f"ev={folder}")
     wait_for(lambda: query(c, "SELECT 1 FROM folder_watches"), "the watch to start")
