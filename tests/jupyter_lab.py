@@ -93,7 +93,6 @@ def running_lab(
         folder = tmp / "settings" / package
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{name}.jupyterlab-settings").write_text(json.dumps(values))
-    port = free_port()
     full_env = {
         **os.environ,
         "JUPYTER_CONFIG_DIR": str(tmp / "config"),
@@ -106,41 +105,56 @@ def running_lab(
     full_env.pop("GLUE_NB_HOME", None) if "GLUE_NB_HOME" not in (env or {}) else None
     log_path = tmp / "jupyter.log"
     log = log_path.open("w")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyter",
-            "lab",
-            "--no-browser",
-            "--ServerApp.ip=127.0.0.1",
-            f"--ServerApp.port={port}",
-            "--ServerApp.port_retries=0",
-            f"--IdentityProvider.token={TOKEN}",
-            f"--ServerApp.root_dir={root}",
-            "--LabApp.expose_app_in_browser=True",
-            "--ServerApp.allow_root=True",
-            "--LabApp.extension_manager=readonly",
-            *(args or []),
-        ],
-        cwd=root,
-        env=full_env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
+
+    def start(port: int) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "jupyter",
+                "lab",
+                "--no-browser",
+                "--ServerApp.ip=127.0.0.1",
+                f"--ServerApp.port={port}",
+                "--ServerApp.port_retries=0",
+                f"--IdentityProvider.token={TOKEN}",
+                f"--ServerApp.root_dir={root}",
+                "--LabApp.expose_app_in_browser=True",
+                "--ServerApp.allow_root=True",
+                "--LabApp.extension_manager=readonly",
+                *(args or []),
+            ],
+            cwd=root,
+            env=full_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def ready(proc: subprocess.Popen[bytes], url: str) -> bool:
+        """True once Lab answers; False if it exited first (its port was taken meanwhile)."""
         deadline = time.monotonic() + 90
-        while True:
+        while proc.poll() is None:
             try:
                 with urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=2) as r:
                     if r.status == 200:
-                        break
+                        return True
             except OSError:
                 pass
-            if proc.poll() is not None or time.monotonic() > deadline:
+            if time.monotonic() > deadline:
+                proc.kill()
                 raise AssertionError(f"JupyterLab did not start:\n{log_path.read_text()}")
             time.sleep(0.3)
+        return False
+
+    for attempt in range(3):  # the free port found may be taken before Lab binds it
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        proc = start(port)
+        if ready(proc, url):
+            break
+        if attempt == 2 or "already in use" not in log_path.read_text():
+            raise AssertionError(f"JupyterLab did not start:\n{log_path.read_text()}")
+    try:
         yield Lab(url, TOKEN, root, tmp, log_path)
     finally:
         family: list[Any] = []
