@@ -101,6 +101,15 @@ def test_routes_in_a_real_server(home: Path, tmp_path: Path) -> None:
         status, body = _get(f"{api}/view?workflow=nope", **auth)
         assert status == 404 and "nope" in json.loads(body)["message"]
         run = json.loads(_get(f"{api}/view?workflow=svc", **auth)[1])["state"]
+        # pages wait for the store to change: nothing changed within 1 s, then a commit
+        token = json.loads(_get(f"{api}/changes?wait=0", **auth)[1])["token"]
+        status, body = _get(f"{api}/changes?since={token}&wait=1", **auth)
+        assert status == 200 and json.loads(body) == {"token": token, "changed": False}
+        gn.client(home).create_workflow(Name="another")
+        answer = json.loads(_get(f"{api}/changes?since={token}&wait=20", **auth)[1])
+        assert answer["changed"] and answer["token"] != token
+        status, body = _get(f"{api}/changes?wait=forever", **auth)
+        assert status == 400 and "wait must be a number" in json.loads(body)["message"]
         # a POST from a page without the XSRF token is refused (cookie auth, no token)
         req = urllib.request.Request(
             f"{api}/stop",

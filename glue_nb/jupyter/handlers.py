@@ -9,6 +9,8 @@ home's folder or a ``glue-nb serve`` URL:
     GET  api/view?home=&workflow=[&run_id=&selected=]  what the live view shows
     GET  api/detail?home=&workflow=&run_id=&node=    one node's attempts
     GET  api/design?home=&workflow=                  the design graph (SVG)
+    GET  api/changes?home=&since=&wait=              as soon as the home's store changed since
+                                                     token ``since`` (or after ``wait`` s)
     POST api/stop    {home, workflow, run_id}        stop a run (any owner)
     POST api/start   {home, workflow, properties?}   start a run (driven by a driver process)
     POST api/resume  {home, workflow, run_id, nodes?}  resume a run (ditto)
@@ -63,10 +65,14 @@ class _Base(APIHandler):
         try:
             result = await IOLoop.current().run_in_executor(None, lambda: fn(*args, **kwargs))
         except GlueNbError as exc:
-            self.set_status(exc.http_status if exc.http_status != 400 else _status_of(exc))
-            self.finish(json.dumps({"code": type(exc).__name__, "message": exc.message}))
+            self.refuse(exc)
             return
         self.finish(json.dumps(result, default=str))
+
+    def refuse(self, exc: GlueNbError) -> None:
+        """Answer with glue-nb's error: its code and message, and an HTTP status to match."""
+        self.set_status(exc.http_status if exc.http_status != 400 else _status_of(exc))
+        self.finish(json.dumps({"code": type(exc).__name__, "message": exc.message}))
 
     def body(self) -> dict[str, Any]:
         try:
@@ -151,6 +157,21 @@ class DesignHandler(_Base):
         await self.answer(
             service.design, self.home(self.get_argument("home", "")), self.get_argument("workflow")
         )
+
+
+class ChangesHandler(_Base):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        home = self.home(self.get_argument("home", ""))
+        try:  # waits on the event loop: a waiting page holds no thread
+            answer = await service.changes(
+                home, self.get_argument("since", ""), self.get_argument("wait", "10")
+            )
+        except GlueNbError as exc:
+            self.refuse(exc)
+            return
+        self.finish(json.dumps(answer))
 
 
 class StopHandler(_Base):
@@ -262,6 +283,7 @@ def routes(base_url: str) -> list[tuple[str, type[JupyterHandler]]]:
         "view": ViewHandler,
         "detail": DetailHandler,
         "design": DesignHandler,
+        "changes": ChangesHandler,
         "stop": StopHandler,
         "start": StartHandler,
         "resume": ResumeHandler,

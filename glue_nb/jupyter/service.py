@@ -11,6 +11,7 @@ its own, which exits when the run ends (see :mod:`glue_nb.jupyter.driver`).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -24,10 +25,12 @@ from typing import Any
 
 from glue_nb.exceptions import EntityNotFoundException, InvalidInputException
 from glue_nb.states import WORKFLOW_RUN_ACTIVE
+from glue_nb.store.watch import StoreWatch
 from glue_nb.views.live_state import view_detail, view_state, view_svg
 from glue_nb.views.states import node_states
 
 __all__ = [
+    "changes",
     "design",
     "detail",
     "open_client",
@@ -49,6 +52,14 @@ _STATUS_CATEGORY = {
     "ERROR": "failed",
 }
 DRIVER_START_TIMEOUT = 120.0
+#: The longest a ``changes`` request may wait, in seconds (it holds no thread meanwhile).
+CHANGES_WAIT_MAX = 30.0
+#: How often a waiting ``changes`` request reads the store's change token, in seconds.
+CHANGES_POLL = 0.1
+#: How long a ``changes`` request on a server's URL waits (that store is not watched from
+#: here): the pages fall back to refreshing at this period.
+UNWATCHED_WAIT = 2.0
+_watches: dict[Path, StoreWatch] = {}
 
 
 def open_client(home: str) -> Any:
@@ -69,6 +80,46 @@ def open_client(home: str) -> Any:
             "a home is created by the first workflow run in it"
         )
     return client(path).nb
+
+
+def change_token(home: str) -> str | None:
+    """The change token of the store in the home folder ``home`` (None: no store there yet)."""
+    path = Path(home).expanduser().absolute()
+    watch = _watches.get(path)
+    if watch is None:
+        watch = _watches.setdefault(path, StoreWatch(path))
+    return watch.token()
+
+
+async def changes(home: str, since: str = "", wait: Any = 10.0) -> dict[str, Any]:
+    """Answer as soon as the store of ``home`` has committed anything since the change token
+    ``since`` was handed out, or after ``wait`` seconds: ``{"token", "changed"}``. Pages wait
+    on it, then refresh. A server's URL cannot be watched from here: its answer comes after at
+    most :data:`UNWATCHED_WAIT` seconds, ``changed`` True."""
+    from glue_nb.client import is_endpoint
+
+    try:
+        seconds = float(wait)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if not 0 <= seconds <= CHANGES_WAIT_MAX:
+        raise InvalidInputException(
+            f"wait must be a number of seconds from 0 to {CHANGES_WAIT_MAX:g}, got {wait!r}"
+        )
+    if not home:
+        raise InvalidInputException(
+            "no glue-nb home given: pass home=<folder of the store> or a glue-nb serve URL"
+        )
+    if is_endpoint(home):
+        await asyncio.sleep(min(seconds, UNWATCHED_WAIT))
+        return {"token": None, "changed": True}
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    token = change_token(home)
+    while token == (since or None) and loop.time() < deadline:
+        await asyncio.sleep(min(CHANGES_POLL, max(0.0, deadline - loop.time())))
+        token = change_token(home)
+    return {"token": token, "changed": token != (since or None)}
 
 
 def _iso(value: Any) -> str | None:
