@@ -463,6 +463,16 @@ def test_workflows_panel(lab_default: Lab, browser: Any, tmp_path: Path) -> None
 def _drive_the_panel(lab: Lab, page: Any) -> None:
     panel = open_workflows_panel(page, lab, "panel-slow")
     assert panel.locator(".gnb-wf").count() == 2
+    # idle, the panel waits for the store to change rather than asking every 2 s ...
+    page.wait_for_timeout(1000)
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.wait_for_timeout(6000)
+    listed = [url for url in asked if "/glue-nb/api/workflows" in url]
+    assert len(listed) <= 2 and any("/glue-nb/api/changes" in url for url in asked), asked
+    # ... and a change made by another process shows at once, without a click
+    gn.client(lab.root / ".glue_nb").create_workflow(Name="panel-new")
+    panel.locator(".gnb-wf[data-workflow='panel-new']").wait_for(timeout=10_000)
     # start the slow workflow from the panel: a tab with its live view opens
     panel.locator(".gnb-wf[data-workflow='panel-slow'] button[data-action='start']").click()
     tab = page.locator(".gnb-tab .gnb-run-view").first

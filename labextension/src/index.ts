@@ -102,6 +102,27 @@ function when(iso: string | null, seconds: number | null): string {
   return `${time} · ${dur}`;
 }
 
+function sleep(ms: number): Promise<void> {
+  return new Promise(resolve => window.setTimeout(resolve, ms));
+}
+
+/** How long a page waits for the store to change before refreshing anyway, in seconds (so that
+ * the durations of running runs move on). */
+const CHANGES_WAIT = 5;
+
+/** The next change of a home's store after `since` (a change token; '' for none yet): the new
+ * token, once the store has changed or after CHANGES_WAIT seconds. A failed request waits a
+ * moment instead, so that a stopped server is not asked in a tight loop. */
+async function nextChange(api: ServerApi, home: string, since: string): Promise<string> {
+  try {
+    const answer = await api.get('changes', { home, since, wait: String(CHANGES_WAIT) });
+    return answer.token ?? '';
+  } catch {
+    await sleep(2000);
+    return since;
+  }
+}
+
 function action(label: string, title: string, name: string, run: () => void): HTMLButtonElement {
   const b = el('button', 'gnb-act', label);
   b.type = 'button';
@@ -114,7 +135,8 @@ function action(label: string, title: string, name: string, run: () => void): HT
   return b;
 }
 
-/** The left sidebar: workflows with their latest runs, refreshing while shown. */
+/** The left sidebar: workflows with their latest runs, refreshed as soon as the store changes
+ * while it is shown. */
 class WorkflowsPanel extends Widget {
   constructor(
     private api: ServerApi,
@@ -139,16 +161,24 @@ class WorkflowsPanel extends Widget {
     this.message = el('div', 'gnb-panel-msg');
     this.list = el('div', 'gnb-wf-list');
     this.node.append(head, this.homeInput, this.message, this.list);
-    this.timer = window.setInterval(() => {
-      if (this.isVisible) {
-        void this.refresh();
-      }
-    }, 2000);
+    void this.follow();
   }
 
-  dispose(): void {
-    window.clearInterval(this.timer);
-    super.dispose();
+  /** While the panel is shown: wait for the store to change, then refresh. */
+  private async follow(): Promise<void> {
+    let token = '';
+    while (!this.isDisposed) {
+      if (!this.isVisible) {
+        await sleep(500);
+        continue;
+      }
+      const home = this.home;
+      token = await nextChange(this.api, home, home === this.followed ? token : '');
+      this.followed = home;
+      if (!this.isDisposed && this.isVisible) {
+        await this.refresh();
+      }
+    }
   }
 
   protected onAfterShow(): void {
@@ -287,7 +317,7 @@ class WorkflowsPanel extends Widget {
   private homeInput: HTMLInputElement;
   private message: HTMLElement;
   private list: HTMLElement;
-  private timer: number;
+  private followed = '';
   private expanded = new Set<string>();
 }
 
@@ -336,14 +366,20 @@ class RunTab extends Widget {
   }
 
   dispose(): void {
-    window.clearTimeout(this.timer);
+    this.generation++;
     this.unmount();
     super.dispose();
   }
 
+  /** Load again as soon as the store changes (once, whatever asked for it last). */
   private schedule(): void {
-    window.clearTimeout(this.timer);
-    this.timer = window.setTimeout(() => void this.load(), 1000);
+    const generation = ++this.generation;
+    void nextChange(this.api, this.ref.home, this.token).then(token => {
+      this.token = token;
+      if (generation === this.generation && !this.isDisposed) {
+        void this.load();
+      }
+    });
   }
 
   private async load(): Promise<void> {
@@ -370,7 +406,8 @@ class RunTab extends Widget {
   private data: ViewData | null = null;
   private chosen = '';
   private listeners = new Set<() => void>();
-  private timer = 0;
+  private generation = 0;
+  private token = '';
   private unmount: () => void;
 }
 
