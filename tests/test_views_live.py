@@ -277,3 +277,23 @@ def test_stop_button(live_home: Path) -> None:
         assert "did not run" in view.svg
     finally:
         view.close()
+
+
+def test_a_view_refreshes_as_soon_as_the_store_changes(
+    live_home: Path, tmp_path: Path, held: conftest.HeldExecutor
+) -> None:
+    """A view of a run in a local home shows a commit at once, not at its next ``interval``."""
+    first = gn.NotebookJob("first", live_home / "ok.ipynb")
+    second = gn.NotebookJob("second", live_home / "ok.ipynb")
+    wf = gn.Workflow("watched", home=tmp_path / "home").run(first).when_all_succeeded().run(second)
+    run = wf.start(executor=held)
+    conftest.wait_for(lambda: "first" in held.handles, 30, "the first job to start")
+    view = RunView(run, interval=60)
+    try:
+        assert view.refreshing and view.categories()["first"] == "running"
+        held.finish("first")
+        conftest.wait_for(lambda: view.categories().get("second") == "running", 20,
+                          "the view to show the second job running")  # fmt: skip
+        assert view.categories()["first"] == "succeeded"
+    finally:
+        view.close()
