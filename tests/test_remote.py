@@ -525,3 +525,30 @@ def test_glue_nb_operations_answer_alike_in_process_and_over_http(
         here, there = (getattr(c, name)(**params) for c in (local, remote.nb))
         here.pop("ResponseMetadata"), there.pop("ResponseMetadata")
         assert here == there, name
+
+
+@pytest.mark.endpoint
+def test_a_change_on_the_server_answers_waiters_at_once(server: Server, remote: Any) -> None:
+    """WaitForChange over HTTP, and the Jupyter extension's ``changes`` on the server's URL."""
+    import asyncio
+    import threading
+
+    from glue_nb.jupyter import service
+
+    token = remote.nb.wait_for_change()["ChangeToken"]
+    page_token = service.change_token(server.url)
+    assert token and page_token == token
+
+    def commit_soon() -> None:
+        time.sleep(0.5)
+        remote.create_workflow(Name=f"change-{time.time_ns()}")
+
+    writer = threading.Thread(target=commit_soon)
+    started = time.monotonic()
+    writer.start()
+    answer = remote.nb.wait_for_change(Since=token, WaitSeconds=20)
+    writer.join()
+    assert answer["Changed"] and answer["ChangeToken"] != token
+    assert time.monotonic() - started < 15  # at the commit, not when the wait ran out
+    seen = asyncio.run(service.changes(server.url, token, 20))
+    assert seen == {"token": answer["ChangeToken"], "changed": True}

@@ -1,5 +1,6 @@
-"""Noticing store changes (``glue_nb.store.watch``) and the Jupyter extension's ``changes``
-request, which pages wait on instead of polling: a commit by any process answers it."""
+"""Noticing store changes: ``glue_nb.store.watch``, glue-nb's ``WaitForChange`` operation, and
+the Jupyter extension's ``changes`` request, which pages wait on instead of polling: a commit by
+any process answers them."""
 
 from __future__ import annotations
 
@@ -91,8 +92,25 @@ def test_changes_refuses_a_bad_wait_or_no_home(home: Path, wait: str | None) -> 
         asyncio.run(service.changes("", "", 1))
 
 
-def test_changes_on_a_server_url_answers_within_a_poll_period() -> None:
+def test_changes_of_a_server_that_is_down_is_no_error() -> None:
     started = time.monotonic()
-    answer = asyncio.run(service.changes("http://127.0.0.1:9/", "", 30))
-    assert answer == {"token": None, "changed": True}
-    assert time.monotonic() - started < service.UNWATCHED_WAIT + 5
+    answer = asyncio.run(service.changes("http://127.0.0.1:9/", "", 1))
+    assert answer == {"token": None, "changed": False}
+    assert time.monotonic() - started >= 1.0
+
+
+def test_wait_for_change_in_a_local_home(home: Path) -> None:
+    c = gn.client(home).nb
+    first = c.wait_for_change()
+    assert first["ChangeToken"] and first["Changed"]  # no Since: a token, at once
+    token = first["ChangeToken"]
+    again = c.wait_for_change(Since=token)
+    assert (again["ChangeToken"], again["Changed"]) == (token, False)
+    subprocess.run([sys.executable, "-c", COMMIT_ELSEWHERE, str(home), "there"], check=True)
+    answer = c.wait_for_change(Since=token, WaitSeconds=5)
+    assert answer["Changed"] and answer["ChangeToken"] != token
+    started = time.monotonic()
+    same = c.wait_for_change(Since=answer["ChangeToken"], WaitSeconds=0.5)
+    assert not same["Changed"] and time.monotonic() - started >= 0.5
+    with pytest.raises(InvalidInputException, match="WaitSeconds must be 0-20 seconds"):
+        c.wait_for_change(WaitSeconds=21)

@@ -67,6 +67,7 @@ OPERATIONS: tuple[str, ...] = (
     "DeletePartition", "BatchDeletePartition", "NotifyEvent", "GetWorkflowEvents",
     "ApplyWorkflow", "GetWorkflowDefinition", "GetJobRunHistory", "GetSchedulerStatus",
     "GetNotebook", "GetJobBookmark", "ResetJobBookmark", "ExplainJobRun", "GetLineage",
+    "WaitForChange",
 )  # fmt: skip
 
 #: Members only glue-nb's answers carry, per Glue shape.
@@ -185,6 +186,14 @@ NB_OPERATIONS: dict[str, dict[str, Any]] = {
         "required": ["Name", "RunId"],
         "output": {"Run": "WorkflowRun"},
         "doc": "GetWorkflowRun once the run has ended, or after WaitSeconds while active.",
+    },
+    "WaitForChange": {
+        "input": {"Since": "NbString", "WaitSeconds": "NbDouble"},
+        "required": [],
+        "output": {"ChangeToken": "NbString", "Changed": "NbBoolean"},
+        "doc": "The home's change token, which changes with every commit to its store (by any "
+        "process): at once, or once it differs from Since (waiting up to WaitSeconds, at most "
+        "20).",
     },
     "GetSchedulerStatus": {
         "input": {},

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from glue_nb.runs import RunReader
     from glue_nb.store import Store
     from glue_nb.store.tags import Tags
+    from glue_nb.store.watch import StoreWatch
 
 __all__ = ["DEFAULT_ACCOUNT", "DEFAULT_REGION", "Service", "Settings"]
 
@@ -78,6 +79,14 @@ class Service:
         from glue_nb.store import Store
 
         return Store(self.home)
+
+    @functools.cached_property
+    def watch(self) -> StoreWatch:
+        """The store's change tokens (WaitForChange)."""
+        from glue_nb.store.watch import StoreWatch
+
+        self.store  # noqa: B018 - opened (and created) first: a watch never creates one
+        return StoreWatch(self.home)
 
     @functools.cached_property
     def definitions(self) -> Definitions:

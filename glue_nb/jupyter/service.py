@@ -25,7 +25,6 @@ from typing import Any
 
 from glue_nb.exceptions import EntityNotFoundException, InvalidInputException
 from glue_nb.states import WORKFLOW_RUN_ACTIVE
-from glue_nb.store.watch import StoreWatch
 from glue_nb.views.live_state import view_detail, view_state, view_svg
 from glue_nb.views.states import node_states
 
@@ -54,12 +53,11 @@ _STATUS_CATEGORY = {
 DRIVER_START_TIMEOUT = 120.0
 #: The longest a ``changes`` request may wait, in seconds (it holds no thread meanwhile).
 CHANGES_WAIT_MAX = 30.0
-#: How often a waiting ``changes`` request reads the store's change token, in seconds.
+#: How often a waiting ``changes`` request asks for the home's change token, in seconds: a
+#: local home's (a fraction of a millisecond each), and a server's (one request each).
 CHANGES_POLL = 0.1
-#: How long a ``changes`` request on a server's URL waits (that store is not watched from
-#: here): the pages fall back to refreshing at this period.
-UNWATCHED_WAIT = 2.0
-_watches: dict[Path, StoreWatch] = {}
+SERVER_CHANGES_POLL = 1.0
+_change_clients: dict[str, Any] = {}
 
 
 def open_client(home: str) -> Any:
@@ -83,19 +81,29 @@ def open_client(home: str) -> Any:
 
 
 def change_token(home: str) -> str | None:
-    """The change token of the store in the home folder ``home`` (None: no store there yet)."""
-    path = Path(home).expanduser().absolute()
-    watch = _watches.get(path)
-    if watch is None:
-        watch = _watches.setdefault(path, StoreWatch(path))
-    return watch.token()
+    """The home's change token now (``WaitForChange``; None while there is no store)."""
+    c = _change_clients.get(home)
+    if c is None:
+        try:
+            c = _change_clients.setdefault(home, open_client(home))
+        except EntityNotFoundException:
+            return None
+    try:
+        token: str = c.wait_for_change()["ChangeToken"]
+    except Exception:
+        if not c.is_remote:
+            raise
+        _change_clients.pop(home, None)  # a server that is down (or predates WaitForChange)
+        return None
+    return token
 
 
 async def changes(home: str, since: str = "", wait: Any = 10.0) -> dict[str, Any]:
     """Answer as soon as the store of ``home`` has committed anything since the change token
     ``since`` was handed out, or after ``wait`` seconds: ``{"token", "changed"}``. Pages wait
-    on it, then refresh. A server's URL cannot be watched from here: its answer comes after at
-    most :data:`UNWATCHED_WAIT` seconds, ``changed`` True."""
+    on it, then refresh. The token is asked for every :data:`CHANGES_POLL` seconds in a local
+    home (on the event loop: it costs a fraction of a millisecond), every
+    :data:`SERVER_CHANGES_POLL` seconds of a server (on a worker thread)."""
     from glue_nb.client import is_endpoint
 
     try:
@@ -110,15 +118,20 @@ async def changes(home: str, since: str = "", wait: Any = 10.0) -> dict[str, Any
         raise InvalidInputException(
             "no glue-nb home given: pass home=<folder of the store> or a glue-nb serve URL"
         )
-    if is_endpoint(home):
-        await asyncio.sleep(min(seconds, UNWATCHED_WAIT))
-        return {"token": None, "changed": True}
     loop = asyncio.get_running_loop()
+    remote = is_endpoint(home)
+
+    async def token_now() -> str | None:
+        if remote:
+            return await loop.run_in_executor(None, change_token, home)
+        return change_token(home)
+
+    poll = SERVER_CHANGES_POLL if remote else CHANGES_POLL
     deadline = loop.time() + seconds
-    token = change_token(home)
+    token = await token_now()
     while token == (since or None) and loop.time() < deadline:
-        await asyncio.sleep(min(CHANGES_POLL, max(0.0, deadline - loop.time())))
-        token = change_token(home)
+        await asyncio.sleep(min(poll, max(0.0, deadline - loop.time())))
+        token = await token_now()
     return {"token": token, "changed": token != (since or None)}
 
 

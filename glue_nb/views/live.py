@@ -4,9 +4,9 @@ The widget is an `anywidget <https://anywidget.dev>`_ whose browser code (``run_
 everything: header, buttons, the graph (fit to width, zoom, pan, follow the running nodes), the
 run table and a node's details. The kernel side re-reads the run from the store and pushes what
 changed (:mod:`glue_nb.views.live_state`): while the run is active a daemon thread does so as
-soon as the store commits anything (a run in a local home: :class:`~glue_nb.store.watch.
-StoreWatch`, looked at every :data:`CHANGE_POLL` seconds) and at least every ``interval``
-seconds, which works whatever the kernel's main thread is doing.
+soon as the home's store commits anything (glue-nb's ``WaitForChange``: asked every
+:data:`CHANGE_POLL` seconds in a local home, waited on in one request of a server) and at least
+every ``interval`` seconds, which works whatever the kernel's main thread is doing.
 
 Clicks must not wait for the kernel: under ipykernel 7 a widget's messages from the browser are
 handled by the kernel's main shell (behind a running cell) as soon as the kernel published on that
@@ -29,7 +29,6 @@ import anywidget
 import traitlets
 
 from glue_nb.states import WORKFLOW_RUN_ACTIVE
-from glue_nb.store.watch import StoreWatch
 from glue_nb.views.live_state import notebook_location, view_detail, view_state, view_svg
 from glue_nb.views.states import NodeState, node_states
 from glue_nb.views.static import run_html
@@ -40,7 +39,7 @@ if TYPE_CHECKING:
 __all__ = ["RunView"]
 
 _HERE = Path(__file__).parent
-#: How often the view of a run in a local home looks for store commits, in seconds.
+#: How often the view of a run in a local home asks whether its store changed, in seconds.
 CHANGE_POLL = 0.1
 
 
@@ -48,8 +47,8 @@ class RunView(anywidget.AnyWidget):
     """The live view of a run: coloured graph, status and Statistics, run table, node details,
     and buttons to stop the run or resume it from its failed nodes.
 
-    ``interval`` is the longest time between refreshes in seconds (a run in a local home shows
-    each change as it is committed); ``auto_refresh=False`` refreshes only on
+    ``interval`` is the longest time between refreshes in seconds (each change shows as soon as
+    it is committed); ``auto_refresh=False`` refreshes only on
     :meth:`refresh` (or the view's refresh button); ``rankdir`` is ``LR``, ``TB`` or ``auto``.
     """
 
@@ -295,43 +294,31 @@ class RunView(anywidget.AnyWidget):
         return data
 
 
-def _watch_of(run: Run) -> StoreWatch | None:
-    """A watch on the store of a run in a local home (None for a server's run)."""
-    home = getattr(run.client, "home", None)
-    return StoreWatch(home) if home is not None else None
-
-
-def _wait(stop: threading.Event, watch: StoreWatch | None, interval: float) -> bool:
-    """Wait until the store commits something or ``interval`` seconds pass → True when the
-    loop was told to stop."""
-    if watch is None:
+def _wait(stop: threading.Event, client: Any, interval: float) -> bool:
+    """Wait until the home's store commits something or ``interval`` seconds pass → True when
+    the loop was told to stop."""
+    try:
+        seen = client.wait_for_change()["ChangeToken"]
+        if client.is_remote:  # one request that answers at the change
+            client.wait_for_change(Since=seen, WaitSeconds=min(interval, 20.0))
+            return stop.is_set()
+        deadline = time.monotonic() + interval
+        while True:
+            left = deadline - time.monotonic()
+            if stop.wait(max(0.0, min(CHANGE_POLL, left))):
+                return True
+            if left <= CHANGE_POLL or client.wait_for_change()["ChangeToken"] != seen:
+                return False
+    except Exception:  # a server without WaitForChange, a busy store: refresh on the period
         return stop.wait(interval)
-    seen = watch.token()
-    deadline = time.monotonic() + interval
-    while True:
-        left = deadline - time.monotonic()
-        if stop.wait(max(0.0, min(CHANGE_POLL, left))):
-            return True
-        if left <= CHANGE_POLL or watch.token() != seen:
-            return False
 
 
 def _refresh_loop(ref: weakref.ref[RunView], stop: threading.Event, interval: float) -> None:
     view = ref()
-    watch = _watch_of(view.run) if view is not None else None
+    client = view.run.client if view is not None else None
     del view
-    try:
-        _follow(ref, stop, interval, watch)
-    finally:
-        if watch is not None:
-            watch.close()
-
-
-def _follow(
-    ref: weakref.ref[RunView], stop: threading.Event, interval: float, watch: StoreWatch | None
-) -> None:
     failures = 0
-    while not _wait(stop, watch, interval):
+    while not _wait(stop, client, interval):
         view = ref()
         if view is None or view._stop is not stop:
             return

@@ -1,9 +1,11 @@
 """glue-nb's own operations beyond Glue's: ExplainJobRun (reuse), NotifyEvent and
 GetWorkflowEvents (EVENT triggers), GetJobRunHistory (pages of columns), GetSchedulerStatus,
-GetNotebook (an executed notebook for a remote client), GetLineage."""
+GetNotebook (an executed notebook for a remote client), GetLineage, WaitForChange (what pages
+and views following a home wait on)."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,33 @@ from glue_nb.exceptions import (
 from glue_nb.model import check_name
 from glue_nb.store import dumps
 
-__all__ = ["HISTORY_PAGE", "HISTORY_PAGE_MAX"]
+__all__ = ["CHANGE_WAIT_MAX", "HISTORY_PAGE", "HISTORY_PAGE_MAX"]
+
+#: WaitForChange's longest wait, in seconds (a waiting request holds a server thread).
+CHANGE_WAIT_MAX = 20.0
+#: How often a waiting WaitForChange looks at the store's change token, in seconds.
+CHANGE_POLL = 0.05
+
+
+@operation("WaitForChange", nb_only=True)
+def wait_for_change(svc: Service, p: Params) -> dict[str, Any]:
+    """The home's change token (:class:`~glue_nb.store.watch.StoreWatch`): it changes with every
+    commit to the store, by any process. At once, or, with ``Since`` (a token handed out
+    before) and ``WaitSeconds``, as soon as it differs from ``Since``: who follows a home (the
+    Workflows panel, a run's view) learns of a change without re-reading everything."""
+    wait = p.get("WaitSeconds")
+    wait = 0.0 if wait is None else float(wait)
+    if not 0 <= wait <= CHANGE_WAIT_MAX:
+        raise InvalidInputException(
+            f"WaitForChange: WaitSeconds must be 0-{CHANGE_WAIT_MAX:g} seconds, got {wait:g}"
+        )
+    since = p.get("Since")
+    deadline = time.monotonic() + wait
+    token = svc.watch.token() or ""
+    while token == since and (left := deadline - time.monotonic()) > 0:
+        time.sleep(min(CHANGE_POLL, left))
+        token = svc.watch.token() or ""
+    return {"ChangeToken": token, "Changed": token != since}
 
 
 @operation("ExplainJobRun", nb_only=True)
