@@ -28,7 +28,7 @@ from glue_nb.model import (
     workflow_body,
 )
 from glue_nb.states import TriggerState
-from glue_nb.store import Store, loads
+from glue_nb.store import Store, dumps, loads
 from glue_nb.store.crawlers import CrawlerDefinitions
 from glue_nb.store.definitions import Jobs, Triggers, Workflows
 from glue_nb.timeutil import to_datetime
@@ -307,6 +307,7 @@ class Definitions:
                 if kept and "BlueprintDetails" not in wf:
                     wf["BlueprintDetails"] = kept  # a redeploy keeps the blueprint link
                 self.workflow_rows.replace(wf)
+            self._check_shared_jobs(wf["Name"], job_bodies)
             for body in job_bodies:
                 if self.job_rows.get(body["Name"]) is None:
                     self.job_rows.insert(body)
@@ -328,6 +329,31 @@ class Definitions:
         return graph
 
     # -- helpers -----------------------------------------------------------------------------
+    def _check_shared_jobs(self, workflow: str, bodies: Sequence[Mapping[str, Any]]) -> None:
+        """Jobs are global (as in Glue): applying a workflow must not silently change a job
+        that another workflow's (or a standalone) trigger runs."""
+        changed = {}
+        for body in bodies:
+            row = self.job_rows.get(body["Name"])
+            if row is not None and loads(row["body"]) != loads(dumps(dict(body))):
+                changed[body["Name"]] = body
+        if not changed:
+            return
+        for trig in self.trigger_rows.all():
+            owner = trig.get("WorkflowName")
+            if owner == workflow:
+                continue
+            for act in trig["Actions"]:
+                name = act.get("JobName")
+                if name in changed:
+                    user = f"workflow {owner!r}" if owner else f"trigger {trig['Name']!r}"
+                    raise AlreadyExistsException(
+                        f"job {name!r} already exists with another definition, and {user} runs "
+                        f"it: applying workflow {workflow!r} would change what {user} runs. "
+                        f"Give this workflow's job another name, or change the job for every "
+                        f"workflow with UpdateJob (client.update_job)"
+                    )
+
     @staticmethod
     def _require(table: Any, name: str, kind: str) -> sqlite3.Row:
         row: sqlite3.Row | None = table.get(name)

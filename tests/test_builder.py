@@ -352,3 +352,27 @@ def test_old_and_kernel_less_notebooks_run(tmp_path: Path) -> None:
     printed = [o["text"] for c in out.cells for o in c.get("outputs", []) if "text" in o]
     assert printed == ["n is 2\n"]  # the parameter reached the old notebook
     assert old.read_text() == text  # the file itself is not upgraded
+
+
+def test_deploying_never_changes_a_job_another_workflow_runs(tmp_path: Path) -> None:
+    """Jobs are global, as in Glue: a workflow that reuses a job's name with another definition
+    is refused (naming the workflow that runs it) and writes nothing."""
+    from glue_nb.exceptions import AlreadyExistsException
+
+    home = tmp_path / "home"
+    other_nb = write_notebook(tmp_path / "other.ipynb", ["n = 1", "pass"])
+    clean = gn.NotebookJob("clean", JOB_NB, parameters={"n": 5})
+    gn.Workflow("a", home=home).run(clean).deploy()
+    with pytest.raises(AlreadyExistsException, match=r"job 'clean' .* workflow 'a' runs it"):
+        gn.Workflow("b", home=home).run(gn.NotebookJob("clean", other_nb)).deploy()
+    c = gn.client(home)
+    assert c.list_workflows()["Workflows"] == ["a"]  # nothing written
+    assert c.get_job(JobName="clean")["Job"]["DefaultArguments"] == {"--n": "5"}
+    # the same definition is shared freely, and a workflow may change a job only it runs
+    gn.Workflow("b", home=home).run(clean).deploy()
+    changed = gn.NotebookJob("clean", JOB_NB, parameters={"n": 6})
+    with pytest.raises(AlreadyExistsException, match=r"workflow 'b' runs it"):
+        gn.Workflow("a", home=home).run(changed).deploy()
+    gn.Workflow("b", home=home).run(gn.NotebookJob("clean-b", other_nb)).deploy()
+    gn.Workflow("a", home=home).run(changed).deploy()
+    assert c.get_job(JobName="clean")["Job"]["DefaultArguments"] == {"--n": "6"}
