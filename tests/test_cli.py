@@ -151,3 +151,17 @@ def test_the_installed_command_posts_events_and_fails_on_bad_json(c: GlueClient)
     assert [e["EventId"] for e in c.get_workflow_events(WorkflowName="ev")["Events"]] == [
         "from-shell"
     ]
+
+
+def test_run_names_a_missing_file_a_notebook_or_a_syntax_error(
+    glue_nb_cmd: Command, tmp_path: Path
+) -> None:
+    code, _, err = glue_nb_cmd("run", str(tmp_path / "nothere.py"))
+    assert code == 1 and "nothere.py: no such file" in err
+    code, _, err = glue_nb_cmd("run", JOB_NB)
+    assert code == 1 and "is a notebook: in glue-nb a notebook is a job" in err
+    bad = tmp_path / "bad.py"
+    bad.write_text("import glue_nb\ndef (\n")
+    code, _, err = glue_nb_cmd("run", str(bad))
+    assert code == 1 and f"{bad} line 2: invalid syntax" in err and "def (" in err
+    assert "Traceback" not in err

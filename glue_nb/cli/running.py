@@ -34,6 +34,11 @@ def load_workflow_file(path: Path, home: str | None = None) -> Any:
     sys.path.insert(0, str(path.parent))
     try:
         spec.loader.exec_module(module)
+    except SyntaxError as exc:  # the user's file: where, not glue-nb's import machinery
+        line = (exc.text or "").strip()
+        raise click.ClickException(
+            f"{path} line {exc.lineno}: {exc.msg}" + (f"\n    {line}" if line else "")
+        ) from None
     finally:
         sys.path.remove(str(path.parent))
     found = [v for v in vars(module).values() if isinstance(v, Workflow)]
@@ -121,7 +126,19 @@ def run(
     """
     console = make_console()
     path = Path(target)
-    if target.endswith(".py") and path.is_file():
+    if target.endswith(".py") and not path.is_file():
+        raise click.ClickException(
+            f"{target}: no such file (TARGET is a stored workflow's name or a Python file "
+            "defining one)"
+        )
+    if target.endswith(".ipynb"):
+        raise click.ClickException(
+            f"{target} is a notebook: in glue-nb a notebook is a job, and TARGET is a workflow "
+            "(a stored workflow's name or a Python file defining one). Put the notebook in a "
+            "workflow (glue_nb.Workflow(...).run(glue_nb.NotebookJob(...))), or run it alone "
+            "with papermill"
+        )
+    if target.endswith(".py"):
         if home and endpoint_url:
             raise click.UsageError("give --home or --endpoint-url, not both")
         wf = load_workflow_file(path, endpoint_url or home)
