@@ -440,6 +440,21 @@ def test_concurrent_clients(server: Server) -> None:
     assert not [n for n in names if n.startswith("conc-")]
 
 
+def test_a_taken_port_is_refused_before_a_home_is_made(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        out = subprocess.run(
+            [PYTHON, "-m", "glue_nb", "serve", "--home", str(tmp_path / "new"), "--port", port],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    assert out.returncode == 1 and f"cannot listen on 127.0.0.1:{port}" in out.stderr
+    assert not (tmp_path / "new").exists()
+
+
 def test_refuses_other_addresses_without_credentials(tmp_path: Path) -> None:
     out = subprocess.run(
         [PYTHON, "-m", "glue_nb", "serve", "--home", str(tmp_path), "--host", "0.0.0.0"],

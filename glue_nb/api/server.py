@@ -148,10 +148,10 @@ class Server:
         return wire.dispatch(self.service, lower.get("x-amz-target"), body, check=True)
 
     # -- lifecycle -------------------------------------------------------------------------------
-    def start(self) -> int:
-        """Listen (in the calling thread's event loop, which the caller then runs) → the port."""
+    def start(self, sockets: list[socket.socket] | None = None) -> int:
+        """Listen (in the calling thread's event loop, which the caller then runs) on
+        ``sockets`` (default: :func:`listen`'s) → the port."""
         import tornado.httpserver
-        import tornado.netutil
         import tornado.web
 
         server = self
@@ -195,8 +195,8 @@ class Server:
             max_body_size=self.config.max_request_bytes * 2,
             xheaders=False,
         )
-        family = socket.AF_INET6 if ":" in self.config.host else socket.AF_INET
-        sockets = tornado.netutil.bind_sockets(self.config.port, self.config.host, family=family)
+        if sockets is None:
+            sockets = listen(self.config)
         self.port = sockets[0].getsockname()[1]
         self._http.add_sockets(sockets)
         self._loop = asyncio.get_event_loop()
@@ -246,12 +246,26 @@ def stop_owned_work(service: Service, timeout: float) -> list[str]:
     return asked
 
 
+def listen(config: ServerConfig) -> list[socket.socket]:
+    """The server's listening sockets (OSError when the address is taken)."""
+    import tornado.netutil
+
+    family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
+    return tornado.netutil.bind_sockets(config.port, config.host, family=family)
+
+
 def serve(config: ServerConfig, *, ready: Any = None) -> None:
     """Run a server in the foreground until SIGTERM/SIGINT; ``ready(server)`` once listening."""
-    server = Server(config)
+    sockets = listen(config)  # first: a taken port must not leave a new, empty home behind
+    try:
+        server = Server(config)
+    except BaseException:
+        for sock in sockets:
+            sock.close()
+        raise
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    port = server.start()
+    port = server.start(sockets)
     done = asyncio.Event()
 
     def on_signal(signum: int, frame: Any) -> None:
