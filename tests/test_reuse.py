@@ -600,3 +600,23 @@ def test_a_job_with_its_bookmark_on_always_runs(tmp_path: Path, client: Any) -> 
     changes = explain_run(client, latest["bm"]["Id"])["Changes"]
     assert [c["what"] for c in changes] == ["unknown"]
     assert "job bookmark is on (job-bookmark-enable)" in changes[0]["name"]
+
+
+def test_a_changed_file_reads_like_for_like(tmp_path: Path) -> None:
+    """``why`` compares a file's old and new identity of the same kind: two hashes when the
+    size is the same, two sizes when it changed (a changed size is not hashed)."""
+    from glue_nb.reuse.trace import file_identity
+    from glue_nb.reuse.verify import check_trace
+    from glue_nb.reuse.why import format_change
+
+    data = tmp_path / "in.csv"
+    data.write_text("a,b\n1,2\n")
+    record = {"direction": "read", "kind": "file", "resource": str(data), **file_identity(str(data))}
+    trace = {"reads": [record]}
+    data.write_text("a,b\n1,3\n")  # same size, other content
+    [same_size] = check_trace(trace, properties={})
+    assert same_size["old"].startswith("sha256:") and same_size["new"].startswith("sha256:")
+    data.write_text("a,b\n1,2\n3,4\n")
+    [resized] = check_trace(trace, properties={})
+    assert (resized["old"], resized["new"]) == ("8 bytes", "12 bytes")
+    assert format_change(resized) == f"file {data}: 8 bytes → 12 bytes"

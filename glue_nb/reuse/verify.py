@@ -51,7 +51,9 @@ def diff_static(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[dict[str
 
 
 def _file_changed(record: Mapping[str, Any]) -> tuple[bool, dict[str, Any] | None]:
-    """Has a file changed since ``record`` → (changed, its identity now when looked at)."""
+    """Has a file changed since ``record`` → (changed, its identity now when looked at). A file
+    whose size changed is not hashed: its identity is then its size, and ``was`` the old size
+    (so that a change reads size → size)."""
     path = record["resource"]
     if record.get("digest") == ABSENT:
         return os.path.exists(path), None
@@ -62,7 +64,8 @@ def _file_changed(record: Mapping[str, Any]) -> tuple[bool, dict[str, Any] | Non
     if st.st_size == record.get("size") and st.st_mtime_ns == record.get("mtime_ns"):
         return False, None  # the fast path: same size and modification time
     if record.get("size") is not None and st.st_size != record.get("size"):
-        return True, {"size": st.st_size, "digest": f"{st.st_size} bytes"}
+        return True, {"size": st.st_size, "digest": f"{st.st_size} bytes",
+                      "was": f"{record['size']} bytes"}  # fmt: skip
     now = file_identity(path)
     return now["digest"] != record.get("digest"), now
 
@@ -141,7 +144,8 @@ def _changes(
         changed, ident = _file_changed(record)
         if changed:
             gone = "present" if record.get("digest") == ABSENT else None
-            yield _change("output", record["resource"], record.get("digest"),
+            yield _change("output", record["resource"],
+                          (ident or {}).get("was", record.get("digest")),
                           (ident or {}).get("digest", gone))  # fmt: skip
 
 
@@ -154,8 +158,8 @@ def _read_changes(
         if changed:
             by = writer_of(name) if writer_of else None
             extra = {"by": by} if by else {}
-            yield _change("file", name, record.get("digest"), (ident or {}).get("digest", ABSENT),
-                          **extra)  # fmt: skip
+            yield _change("file", name, (ident or {}).get("was", record.get("digest")),
+                          (ident or {}).get("digest", ABSENT), **extra)  # fmt: skip
     elif kind == "url":
         try:
             info = json.dumps(_url_info(name), sort_keys=True)
