@@ -258,3 +258,16 @@ def test_report_reads_run_properties(
     stale = {**month_close["dedupe"], **month_close["phones"], "dedupe_rows_out": "1"}
     with pytest.raises(pm.PapermillExecutionError, match="disagree"):
         run_job("report.ipynb", month_close["out"], tmp_path, monkeypatch, run_properties=stale)
+
+
+@pytest.mark.kernel
+def test_the_run_property_period_chooses_the_month(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`glue-nb run month-close -p period=2026-12` closes December: the workflow run's "period"
+    property wins over the notebooks' parameter (which stays the default without a run)."""
+    out = tmp_path / "clean"
+    run_job("dedupe.ipynb", out, tmp_path, monkeypatch, run_properties={"period": "2026-12"})
+    run_job("fix_phones.ipynb", out, tmp_path, monkeypatch, run_properties={"period": "2026-12"})
+    assert sorted(p.name for p in (out / "customers").iterdir()) == ["period=2026-12"]
+    assert sorted(p.name for p in (out / "phones").iterdir()) == ["period=2026-12"]
