@@ -29,7 +29,8 @@ __all__ = [
 def job_run_dict(row: Mapping[str, Any] | sqlite3.Row) -> dict[str, Any]:
     """A ``job_runs`` row as Glue's JobRun.
 
-    Extras beside Glue's keys: ``OutputLocation``, ``LogLocation``, ``ErrorDetail``."""
+    Extras beside Glue's keys: ``OutputLocation``, ``LogLocation`` (the prefix of the kernel's
+    logs: ``<LogLocation>.stdout.txt`` and ``.stderr.txt``), ``ErrorDetail``."""
     started, completed = row["started_on"], row["completed_on"]
     out: dict[str, Any] = {
         "Id": row["id"],
