@@ -376,3 +376,34 @@ def test_deploying_never_changes_a_job_another_workflow_runs(tmp_path: Path) -> 
     gn.Workflow("b", home=home).run(gn.NotebookJob("clean-b", other_nb)).deploy()
     gn.Workflow("a", home=home).run(changed).deploy()
     assert c.get_job(JobName="clean")["Job"]["DefaultArguments"] == {"--n": "6"}
+
+
+def test_a_value_the_notebook_never_reads_is_warned_about(tmp_path: Path) -> None:
+    """A parameter that the notebook's parameters cell does not assign (a typo), or values for a
+    notebook without a parameters cell, are warned about at deploy, naming job and notebook."""
+    from glue_nb.builder.checks import ParameterWarning
+
+    ok = write_notebook(tmp_path / "ok.ipynb", ["n = 1", "print(n)"])
+    plain = write_notebook(tmp_path / "plain.ipynb", ["n = 1", "print(n)"], parameters_cell=None)
+    typo = gn.NotebookJob("typo", ok, parameters={"n": 2, "nn": 3, "--enable-metrics": "true"})
+    wf = (
+        gn.Workflow("w", home=tmp_path / "home")
+        .run(typo, gn.NotebookJob("plain", plain, parameters={"n": 2}))
+        .when_all_succeeded()
+        .run(gn.NotebookJob("fine", ok).with_arguments(n=4))
+    )
+    with pytest.warns(ParameterWarning) as seen:
+        wf.deploy()
+    messages = sorted(str(w.message) for w in seen)
+    assert len(messages) == 2, messages
+    assert messages[0].startswith("NotebookJob 'plain': plain.ipynb has no cell tagged")
+    assert "'typo': its parameters set 'nn', which ok.ipynb's parameters cell does not assign " \
+           "(it assigns n)" in messages[1]  # fmt: skip
+    assert seen[0].filename == __file__  # the user's deploy() line
+    import warnings
+
+    fine = gn.NotebookJob("f", ok).with_arguments(n=4)  # an action's arguments, declared
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gn.Workflow("w2", home=tmp_path / "home").run(fine).deploy()
+    assert gn.client(tmp_path / "home").get_job(JobName="f")["Job"]["Name"] == "f"

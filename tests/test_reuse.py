@@ -611,7 +611,8 @@ def test_a_changed_file_reads_like_for_like(tmp_path: Path) -> None:
 
     data = tmp_path / "in.csv"
     data.write_text("a,b\n1,2\n")
-    record = {"direction": "read", "kind": "file", "resource": str(data), **file_identity(str(data))}
+    record = {"direction": "read", "kind": "file", "resource": str(data)}
+    record.update(file_identity(str(data)))
     trace = {"reads": [record]}
     data.write_text("a,b\n1,3\n")  # same size, other content
     [same_size] = check_trace(trace, properties={})

@@ -3,6 +3,7 @@ locations, generated trigger names, and values shown short in error messages."""
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Mapping
@@ -85,3 +86,78 @@ def notebook_location(where: str, notebook: Any) -> str:
     if "://" not in notebook and not Path(notebook).is_absolute():
         return str(Path(notebook).absolute())
     return notebook
+
+
+class ParameterWarning(UserWarning):
+    """A job is given a value its notebook never reads (a typo, or no ``parameters`` cell)."""
+
+
+def parameter_warnings(glue: Mapping[str, Any]) -> list[str]:
+    """What :meth:`Workflow.deploy` warns about in a workflow's Glue definitions (``to_glue()``):
+    arguments that name no variable of the notebook's ``parameters`` cell, and values given to
+    a notebook that has no such cell (papermill injects them at the top, where the notebook's
+    own assignments override them). Notebooks that cannot be read here (URLs, a server's
+    paths) are not looked at."""
+    arguments: dict[str, dict[str, str]] = {}  # job -> argument -> where it was given
+    for job in glue.get("Jobs", ()):
+        for key in job.get("DefaultArguments") or {}:
+            arguments.setdefault(job["Name"], {})[key] = "its parameters"
+    for trigger in glue.get("Triggers", ()):
+        for act in trigger.get("Actions", ()):
+            for key in act.get("Arguments") or {}:
+                source = f"the arguments of trigger {trigger['Name']!r}"
+                arguments.setdefault(act.get("JobName") or "", {}).setdefault(key, source)
+    out = []
+    for job in glue.get("Jobs", ()):
+        given = {
+            name: where
+            for key, where in arguments.get(job["Name"], {}).items()
+            if (name := key.removeprefix("--")).isidentifier()  # Glue's --enable-... are not
+        }
+        readable, declared = _declared(job["Command"].get("ScriptLocation", ""))
+        if not given or not readable:
+            continue
+        notebook = Path(job["Command"]["ScriptLocation"]).name
+        if declared is None:
+            out.append(
+                f"NotebookJob {job['Name']!r}: {notebook} has no cell tagged 'parameters', so "
+                f"{', '.join(sorted(given))} would be set at its top and then overwritten by its "
+                "own assignments; tag the cell that assigns the defaults 'parameters'"
+            )
+            continue
+        for name in sorted(set(given) - declared):
+            out.append(
+                f"NotebookJob {job['Name']!r}: {given[name]} set {name!r}, which {notebook}'s "
+                f"parameters cell does not assign (it assigns {', '.join(sorted(declared))}): "
+                "the notebook would never read it"
+            )
+    return out
+
+
+def _declared(location: str) -> tuple[bool, frozenset[str] | None]:
+    """(whether the notebook can be read here, the variables its ``parameters`` cell assigns:
+    None when it has no such cell)."""
+    if "://" in location and not location.startswith("file://"):
+        return False, None
+    path = location.removeprefix("file://")
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False, None
+    return _declared_in(path, st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=256)
+def _declared_in(path: str, mtime_ns: int, size: int) -> tuple[bool, frozenset[str] | None]:
+    import nbformat
+    from papermill.inspection import _infer_parameters
+
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception:
+        return False, None
+    for cell in nb.cells:  # as papermill's own reader leaves them
+        cell.metadata.setdefault("tags", [])
+    if not any("parameters" in c.metadata.tags for c in nb.cells):
+        return True, None
+    return True, frozenset(p.name for p in _infer_parameters(nb))

@@ -10,10 +10,11 @@ so a workflow built here can be inspected and changed with the client and vice v
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from glue_nb.builder.checks import show
+from glue_nb.builder.checks import ParameterWarning, parameter_warnings, show
 from glue_nb.builder.load import load_workflow
 from glue_nb.builder.nodes import Crawler, NotebookJob
 from glue_nb.builder.triggers import WorkflowGraph
@@ -169,6 +170,8 @@ class Workflow(WorkflowGraph):
 
     def _apply_request(self) -> dict[str, Any]:
         glue = self.to_glue()
+        for message in parameter_warnings(glue):  # the caller's deploy() or start() line
+            warnings.warn(message, ParameterWarning, stacklevel=3)
         return {
             "Workflow": glue["Workflow"],
             "Jobs": glue["Jobs"],
