@@ -143,6 +143,11 @@ def test_job_definition_fields() -> None:
             ),
             "two different definitions named 'a'",
         ),
+        (  # two different jobs of one name in one run(): named as such, not as "given twice"
+            lambda a, b: gn.Workflow("w").run(a, gn.NotebookJob("a", JOB_NB, max_retries=3)),
+            "two different definitions named 'a'",
+        ),
+        (lambda a, b: gn.Workflow("w").run(a, a), "'a' is given twice to trigger"),
         (lambda a, b: gn.Workflow("w").run(a).when_all_succeeded("t").to_glue(), "starts nothing"),
         (lambda a, b: gn.Workflow("w").to_glue(), "no start trigger"),
     ],

@@ -137,13 +137,13 @@ class WorkflowGraph:
                     timeout=timeout if timeout is not None else action.timeout,
                 )
             name = action.target.name
+            self._add(action.target)  # first: two different jobs of one name are named so
             if name in taken:
                 raise InvalidInputException(
                     f"Workflow {self.name!r}: {name!r} is given twice to trigger "
                     f"{trigger['Name']!r}; a trigger starts each job or crawler once"
                 )
             taken.add(name)
-            self._add(action.target)
             actions.append(action.to_glue())
             started.append(name)
         trigger["Actions"].extend(actions)
