@@ -412,3 +412,21 @@ def test_a_value_the_notebook_never_reads_is_warned_about(tmp_path: Path) -> Non
         warnings.simplefilter("error")
         gn.Workflow("w2", home=tmp_path / "home").run(fine).deploy()
     assert gn.client(tmp_path / "home").get_job(JobName="f")["Job"]["Name"] == "f"
+
+
+def test_a_value_that_cannot_take_its_parameters_type_is_refused_before_writing(
+    tmp_path: Path,
+) -> None:
+    ok = write_notebook(tmp_path / "ok.ipynb", ["n = 1\nrate = 0.5\nlabel = 'x'", "print(n)"])
+    home = tmp_path / "home"
+    for bad, match in (({"n": "abc"}, "parameter 'n' expects int"),
+                       ({"rate": "fast"}, "parameter 'rate' expects float")):  # fmt: skip
+        with pytest.raises(InvalidInputException, match=rf"NotebookJob 'j' \(ok.ipynb\): {match}"):
+            gn.Workflow("w", home=home).run(gn.NotebookJob("j", ok, parameters=bad)).deploy()
+    with pytest.raises(InvalidInputException, match=r"argument '--n' has value '2\.5'"):
+        gn.Workflow("w", home=home).run(gn.NotebookJob("j", ok).with_arguments(n="2.5")).start()
+    assert not (home / "glue_nb.sqlite").exists() or gn.client(home).list_workflows()[
+        "Workflows"] == []  # fmt: skip
+    gn.Workflow("w", home=home).run(
+        gn.NotebookJob("j", ok, parameters={"n": "7", "rate": 2, "label": 3})
+    ).deploy()  # "7" is an int, 2 a float, and a string parameter takes anything

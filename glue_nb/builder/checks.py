@@ -92,51 +92,58 @@ class ParameterWarning(UserWarning):
     """A job is given a value its notebook never reads (a typo, or no ``parameters`` cell)."""
 
 
-def parameter_warnings(glue: Mapping[str, Any]) -> list[str]:
-    """What :meth:`Workflow.deploy` warns about in a workflow's Glue definitions (``to_glue()``):
-    arguments that name no variable of the notebook's ``parameters`` cell, and values given to
-    a notebook that has no such cell (papermill injects them at the top, where the notebook's
-    own assignments override them). Notebooks that cannot be read here (URLs, a server's
-    paths) are not looked at."""
-    arguments: dict[str, dict[str, str]] = {}  # job -> argument -> where it was given
+def check_parameters(glue: Mapping[str, Any]) -> list[str]:
+    """Check a workflow's notebook arguments (``to_glue()``) against the notebooks' ``parameters``
+    cells, before anything is written: a value that cannot take its parameter's type (``"abc"``
+    for ``n = 1``) raises InvalidInputException. Returns what :meth:`Workflow.deploy` warns
+    about: arguments that no variable of the ``parameters`` cell takes (a typo), and values for a
+    notebook without such a cell (papermill injects them at its top, where its own assignments
+    override them). Notebooks that cannot be read here (URLs, a server's paths) are skipped."""
+    from glue_nb.reuse.fingerprint import ParameterError, coerce_value
+
+    given: dict[str, dict[str, tuple[str, str, Any]]] = {}  # job -> name -> (where, key, value)
     for job in glue.get("Jobs", ()):
-        for key in job.get("DefaultArguments") or {}:
-            arguments.setdefault(job["Name"], {})[key] = "its parameters"
+        for key, value in (job.get("DefaultArguments") or {}).items():
+            given.setdefault(job["Name"], {})[key.removeprefix("--")] = ("its parameters", key,
+                                                                         value)  # fmt: skip
     for trigger in glue.get("Triggers", ()):
         for act in trigger.get("Actions", ()):
-            for key in act.get("Arguments") or {}:
-                source = f"the arguments of trigger {trigger['Name']!r}"
-                arguments.setdefault(act.get("JobName") or "", {}).setdefault(key, source)
+            for key, value in (act.get("Arguments") or {}).items():
+                where = f"the arguments of trigger {trigger['Name']!r}"
+                given.setdefault(act.get("JobName") or "", {})[key.removeprefix("--")] = (
+                    where, key, value)  # fmt: skip
     out = []
     for job in glue.get("Jobs", ()):
-        given = {
-            name: where
-            for key, where in arguments.get(job["Name"], {}).items()
-            if (name := key.removeprefix("--")).isidentifier()  # Glue's --enable-... are not
-        }
+        names = {n: v for n, v in given.get(job["Name"], {}).items() if n.isidentifier()}
         readable, declared = _declared(job["Command"].get("ScriptLocation", ""))
-        if not given or not readable:
+        if not names or not readable:  # (Glue's own --enable-... are no variables)
             continue
         notebook = Path(job["Command"]["ScriptLocation"]).name
         if declared is None:
             out.append(
                 f"NotebookJob {job['Name']!r}: {notebook} has no cell tagged 'parameters', so "
-                f"{', '.join(sorted(given))} would be set at its top and then overwritten by its "
+                f"{', '.join(sorted(names))} would be set at its top and then overwritten by its "
                 "own assignments; tag the cell that assigns the defaults 'parameters'"
             )
             continue
-        for name in sorted(set(given) - declared):
-            out.append(
-                f"NotebookJob {job['Name']!r}: {given[name]} set {name!r}, which {notebook}'s "
-                f"parameters cell does not assign (it assigns {', '.join(sorted(declared))}): "
-                "the notebook would never read it"
-            )
+        for name, (where, key, value) in sorted(names.items()):
+            if name not in declared:
+                out.append(
+                    f"NotebookJob {job['Name']!r}: {where} set {name!r}, which {notebook}'s "
+                    f"parameters cell does not assign (it assigns {', '.join(sorted(declared))}): "
+                    "the notebook would never read it"
+                )
+                continue
+            try:
+                coerce_value(name, value, declared[name], key)
+            except ParameterError as exc:
+                raise InvalidInputException(f"NotebookJob {job['Name']!r} ({notebook}): {exc}")
     return out
 
 
-def _declared(location: str) -> tuple[bool, frozenset[str] | None]:
-    """(whether the notebook can be read here, the variables its ``parameters`` cell assigns:
-    None when it has no such cell)."""
+def _declared(location: str) -> tuple[bool, dict[str, Any] | None]:
+    """(whether the notebook can be read here, the variables its ``parameters`` cell assigns
+    with their default values: None when it has no such cell)."""
     if "://" in location and not location.startswith("file://"):
         return False, None
     path = location.removeprefix("file://")
@@ -144,13 +151,18 @@ def _declared(location: str) -> tuple[bool, frozenset[str] | None]:
         st = os.stat(path)
     except OSError:
         return False, None
-    return _declared_in(path, st.st_mtime_ns, st.st_size)
+    readable, declared = _declared_in(path, st.st_mtime_ns, st.st_size)
+    return readable, dict(declared) if declared is not None else None
 
 
 @functools.lru_cache(maxsize=256)
-def _declared_in(path: str, mtime_ns: int, size: int) -> tuple[bool, frozenset[str] | None]:
+def _declared_in(
+    path: str, mtime_ns: int, size: int
+) -> tuple[bool, tuple[tuple[str, Any], ...] | None]:
     import nbformat
     from papermill.inspection import _infer_parameters
+
+    from glue_nb.reuse.fingerprint import default_value
 
     try:
         nb = nbformat.read(path, as_version=4)
@@ -160,4 +172,4 @@ def _declared_in(path: str, mtime_ns: int, size: int) -> tuple[bool, frozenset[s
         cell.metadata.setdefault("tags", [])
     if not any("parameters" in c.metadata.tags for c in nb.cells):
         return True, None
-    return True, frozenset(p.name for p in _infer_parameters(nb))
+    return True, tuple((p.name, default_value(p.default)) for p in _infer_parameters(nb))

@@ -14,7 +14,7 @@ import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from glue_nb.builder.checks import ParameterWarning, parameter_warnings, show
+from glue_nb.builder.checks import ParameterWarning, check_parameters, show
 from glue_nb.builder.load import load_workflow
 from glue_nb.builder.nodes import Crawler, NotebookJob
 from glue_nb.builder.triggers import WorkflowGraph
@@ -170,7 +170,7 @@ class Workflow(WorkflowGraph):
 
     def _apply_request(self) -> dict[str, Any]:
         glue = self.to_glue()
-        for message in parameter_warnings(glue):  # the caller's deploy() or start() line
+        for message in check_parameters(glue):  # warned at the caller's deploy() or start()
             warnings.warn(message, ParameterWarning, stacklevel=3)
         return {
             "Workflow": glue["Workflow"],

@@ -34,7 +34,7 @@ from glue_nb.kernels import scratch
 from glue_nb.kernels.launch import destroy_kernel, import_kernel_modules, kill_kernel, start_kernel
 from glue_nb.kernels.papermill_engine import engine_name
 from glue_nb.model import job_notebook, parameter_name
-from glue_nb.reuse.fingerprint import ParameterError, coerce_value, literal_eval, static_part
+from glue_nb.reuse.fingerprint import ParameterError, coerce_value, default_value, static_part
 from glue_nb.reuse.trace import complete_trace
 from glue_nb.slowimports import defer_slow_imports
 
@@ -53,13 +53,6 @@ class _Stopped(Exception):
 
 
 # -- parameters ---------------------------------------------------------------------------------
-def _literal(source: str) -> Any:
-    try:
-        return literal_eval(source)
-    except (ValueError, SyntaxError):
-        return None
-
-
 def coerce_parameters(nb: Any, arguments: dict[str, str]) -> dict[str, Any]:
     """Glue arguments → notebook parameters, typed after the ``parameters`` cell's defaults.
 
@@ -68,7 +61,7 @@ def coerce_parameters(nb: Any, arguments: dict[str, str]) -> dict[str, Any]:
     """
     from papermill.inspection import _infer_parameters
 
-    defaults = {p.name: _literal(p.default) for p in _infer_parameters(nb)}
+    defaults = {p.name: default_value(p.default) for p in _infer_parameters(nb)}
     params: dict[str, Any] = {}
     for key, raw in arguments.items():
         name = parameter_name(key)

@@ -32,6 +32,7 @@ __all__ = [
     "REUSE_PROPERTY",
     "ParameterError",
     "coerce_value",
+    "default_value",
     "notebook_json",
     "parameter_defaults",
     "reuse_setting",
@@ -93,7 +94,8 @@ def literal_eval(source: str) -> Any:
         return ast.literal_eval(source)
 
 
-def _literal(source: str) -> Any:
+def default_value(source: str) -> Any:
+    """A parameter's default from its source text; None for an expression (any value goes)."""
     try:
         return literal_eval(source)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
@@ -166,7 +168,7 @@ def parameter_defaults(nb: Mapping[str, Any]) -> dict[str, Any]:
                 elif isinstance(node, ast.AnnAssign):
                     target, value = node.target, node.value
                 if isinstance(target, ast.Name) and value is not None:
-                    out[target.id] = _literal(ast.unparse(value))
+                    out[target.id] = default_value(ast.unparse(value))
             return out
     return {}
 
