@@ -296,7 +296,7 @@ def test_parameters_are_parsed_safely_from_many_threads() -> None:
     import gc
     import sys
 
-    from glue_nb.jobs.notebook import _literal
+    from glue_nb.reuse.fingerprint import default_value
 
     class Finalized:
         def __init__(self) -> None:
@@ -313,7 +313,7 @@ def test_parameters_are_parsed_safely_from_many_threads() -> None:
             for _ in range(5):
                 Finalized()
             try:
-                assert _literal(source)[199] == (199, {"a": [199, "x"]})
+                assert default_value(source)[199] == (199, {"a": [199, "x"]})
             except BaseException as exc:
                 errors.append(exc)
                 return

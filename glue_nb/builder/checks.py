@@ -162,14 +162,16 @@ def _declared_in(
     import nbformat
     from papermill.inspection import _infer_parameters
 
+    from glue_nb.model import job_notebook
     from glue_nb.reuse.fingerprint import default_value
 
     try:
-        nb = nbformat.read(path, as_version=4)
-    except Exception:
+        nb = job_notebook(nbformat.read(path, as_version=4))  # named kernel, nbformat 4
+        for cell in nb.cells:  # as papermill's own reader leaves them
+            cell.metadata.setdefault("tags", [])
+        if not any("parameters" in c.metadata.tags for c in nb.cells):
+            return True, None
+        found = _infer_parameters(nb)
+    except Exception:  # not a notebook this check can read: the deploy's own checks say why
         return False, None
-    for cell in nb.cells:  # as papermill's own reader leaves them
-        cell.metadata.setdefault("tags", [])
-    if not any("parameters" in c.metadata.tags for c in nb.cells):
-        return True, None
-    return True, tuple((p.name, default_value(p.default)) for p in _infer_parameters(nb))
+    return True, tuple((p.name, default_value(p.default)) for p in found)
