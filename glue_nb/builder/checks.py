@@ -159,19 +159,15 @@ def _declared(location: str) -> tuple[bool, dict[str, Any] | None]:
 def _declared_in(
     path: str, mtime_ns: int, size: int
 ) -> tuple[bool, tuple[tuple[str, Any], ...] | None]:
-    import nbformat
-    from papermill.inspection import _infer_parameters
-
-    from glue_nb.model import job_notebook
-    from glue_nb.reuse.fingerprint import default_value
+    """Read as plain JSON (a deploy must not pay for importing papermill)."""
+    from glue_nb.reuse.fingerprint import has_parameters_cell, notebook_json, parameter_defaults
 
     try:
-        nb = job_notebook(nbformat.read(path, as_version=4))  # named kernel, nbformat 4
-        for cell in nb.cells:  # as papermill's own reader leaves them
-            cell.metadata.setdefault("tags", [])
-        if not any("parameters" in c.metadata.tags for c in nb.cells):
-            return True, None
-        found = _infer_parameters(nb)
-    except Exception:  # not a notebook this check can read: the deploy's own checks say why
+        nb = notebook_json(path)
+    except (OSError, ValueError):
         return False, None
-    return True, tuple((p.name, default_value(p.default)) for p in found)
+    if not isinstance(nb.get("cells"), list):  # nbformat 3 (worksheets): not looked at here
+        return False, None
+    if not has_parameters_cell(nb):
+        return True, None
+    return True, tuple(parameter_defaults(nb).items())

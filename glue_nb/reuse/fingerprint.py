@@ -33,6 +33,7 @@ __all__ = [
     "ParameterError",
     "coerce_value",
     "default_value",
+    "has_parameters_cell",
     "notebook_json",
     "parameter_defaults",
     "reuse_setting",
@@ -148,6 +149,14 @@ def _source(cell: Mapping[str, Any]) -> str:
 def _tags(cell: Mapping[str, Any]) -> list[str]:
     tags = (cell.get("metadata") or {}).get("tags") or []
     return [str(t) for t in tags] if isinstance(tags, list) else []
+
+
+def has_parameters_cell(nb: Mapping[str, Any]) -> bool:
+    """Does the notebook have a code cell tagged ``parameters``?"""
+    return any(
+        cell.get("cell_type") == "code" and "parameters" in _tags(cell)
+        for cell in nb.get("cells") or []
+    )
 
 
 def parameter_defaults(nb: Mapping[str, Any]) -> dict[str, Any]:
