@@ -332,11 +332,11 @@ class Definitions:
     def _check_shared_jobs(self, workflow: str, bodies: Sequence[Mapping[str, Any]]) -> None:
         """Jobs are global (as in Glue): applying a workflow must not silently change a job
         that another workflow's (or a standalone) trigger runs."""
-        changed = {}
+        changed = set()
         for body in bodies:
             row = self.job_rows.get(body["Name"])
             if row is not None and loads(row["body"]) != loads(dumps(dict(body))):
-                changed[body["Name"]] = body
+                changed.add(body["Name"])
         if not changed:
             return
         for trig in self.trigger_rows.all():

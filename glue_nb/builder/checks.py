@@ -102,16 +102,17 @@ def check_parameters(glue: Mapping[str, Any]) -> list[str]:
     from glue_nb.reuse.fingerprint import ParameterError, coerce_value
 
     given: dict[str, dict[str, tuple[str, str, Any]]] = {}  # job -> name -> (where, key, value)
+
+    def note(job: str, where: str, arguments: Mapping[str, Any] | None) -> None:
+        for key, value in (arguments or {}).items():
+            given.setdefault(job, {})[key.removeprefix("--")] = (where, key, value)
+
     for job in glue.get("Jobs", ()):
-        for key, value in (job.get("DefaultArguments") or {}).items():
-            given.setdefault(job["Name"], {})[key.removeprefix("--")] = ("its parameters", key,
-                                                                         value)  # fmt: skip
+        note(job["Name"], "its parameters", job.get("DefaultArguments"))
     for trigger in glue.get("Triggers", ()):
         for act in trigger.get("Actions", ()):
-            for key, value in (act.get("Arguments") or {}).items():
-                where = f"the arguments of trigger {trigger['Name']!r}"
-                given.setdefault(act.get("JobName") or "", {})[key.removeprefix("--")] = (
-                    where, key, value)  # fmt: skip
+            where = f"the arguments of trigger {trigger['Name']!r}"
+            note(act.get("JobName") or "", where, act.get("Arguments"))
     out = []
     for job in glue.get("Jobs", ()):
         names = {n: v for n, v in given.get(job["Name"], {}).items() if n.isidentifier()}

@@ -122,7 +122,7 @@ async def changes(home: str, since: str = "", wait: Any = 10.0) -> dict[str, Any
     remote = is_endpoint(home)
 
     async def token_now() -> str | None:
-        if remote:
+        if remote or home not in _change_clients:  # a request, or making the client: a thread
             return await loop.run_in_executor(None, change_token, home)
         return change_token(home)
 
