@@ -106,16 +106,22 @@ function sleep(ms: number): Promise<void> {
   return new Promise(resolve => window.setTimeout(resolve, ms));
 }
 
-/** How long a page waits for the store to change before refreshing anyway, in seconds (so that
- * the durations of running runs move on). */
-const CHANGES_WAIT = 5;
+/** How long the panel waits for the store to change before refreshing anyway, in seconds (so
+ * that the durations of running runs move on); a run tab, whose clock shows, waits 1 s. */
+const PANEL_WAIT = 5;
+const TAB_WAIT = 1;
 
 /** The next change of a home's store after `since` (a change token; '' for none yet): the new
- * token, once the store has changed or after CHANGES_WAIT seconds. A failed request waits a
- * moment instead, so that a stopped server is not asked in a tight loop. */
-async function nextChange(api: ServerApi, home: string, since: string): Promise<string> {
+ * token, once the store has changed or after `wait` seconds. A failed request waits a moment
+ * instead, so that a stopped server is not asked in a tight loop. */
+async function nextChange(
+  api: ServerApi,
+  home: string,
+  since: string,
+  wait: number
+): Promise<string> {
   try {
-    const answer = await api.get('changes', { home, since, wait: String(CHANGES_WAIT) });
+    const answer = await api.get('changes', { home, since, wait: String(wait) });
     return answer.token ?? '';
   } catch {
     await sleep(2000);
@@ -173,7 +179,7 @@ class WorkflowsPanel extends Widget {
         continue;
       }
       const home = this.home;
-      token = await nextChange(this.api, home, home === this.followed ? token : '');
+      token = await nextChange(this.api, home, home === this.followed ? token : '', PANEL_WAIT);
       this.followed = home;
       if (!this.isDisposed && this.isVisible) {
         await this.refresh();
@@ -374,7 +380,7 @@ class RunTab extends Widget {
   /** Load again as soon as the store changes (once, whatever asked for it last). */
   private schedule(): void {
     const generation = ++this.generation;
-    void nextChange(this.api, this.ref.home, this.token).then(token => {
+    void nextChange(this.api, this.ref.home, this.token, TAB_WAIT).then(token => {
       this.token = token;
       if (generation === this.generation && !this.isDisposed) {
         void this.load();
