@@ -455,6 +455,36 @@ def test_read_table_whole_and_typed(lake: Catalog) -> None:
         lake.read_table("lake", "logs", partitions={"x": "1"})
 
 
+def test_read_table_keeps_json_booleans_beside_missing_values(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    """A JSON boolean missing from some rows is read by pandas as 1.0/NaN: still True/<NA>."""
+    data = tmp_path / "lake"
+    write(data / "ev" / "e.json", '{"a": 1}\n{"a": 2, "c": true}\n{"a": 3, "c": false}\n')
+    run(catalog, crawler(data))
+    frame = catalog.read_table("lake", "ev")
+    assert str(frame["c"].dtype) == "boolean"
+    assert frame["c"].isna().tolist() == [True, False, False]
+    assert frame["c"].tolist()[1:] == [True, False]
+
+
+def test_read_table_skips_a_partition_whose_folder_is_gone(
+    lake: Catalog, tmp_path: Path
+) -> None:
+    """A partition deleted from the lake (and deprecated by the next crawl, Glue's default)
+    holds no rows; a table whose own Location is gone is a clear error."""
+    import shutil
+
+    shutil.rmtree(tmp_path / "lake" / "sales" / "year=2023" / "month=01")
+    assert len(lake.read_table("lake", "sales")) == 9  # before a crawl noticed
+    run(lake, crawler(tmp_path / "lake"))
+    assert len(lake.read_table("lake", "sales")) == 9  # after it deprecated the partition
+    (tmp_path / "lake" / "logs" / "l.json.gz").unlink()
+    (tmp_path / "lake" / "logs").rmdir()
+    with pytest.raises(InvalidInputException, match=r"lake.logs: its Location .* does not exist"):
+        lake.read_table("lake", "logs")
+
+
 def test_read_table_opens_only_selected_partitions(
     lake: Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import numbers
 import sys
 import warnings
 from collections.abc import Callable, Mapping
@@ -110,7 +111,14 @@ class TableReader:
             sources = [(sd["Location"], {})]
         frames = []
         for location, values in sources:
-            for url in _data_files(location):
+            urls = _data_files(location)
+            if urls is None:  # a partition whose folder is gone holds no rows (as in Athena)
+                if not keys:
+                    raise InvalidInputException(
+                        f"read_table {full}: its Location {location} does not exist"
+                    )
+                continue
+            for url in urls:
                 try:
                     frame = _read_file(url, params, table_cols, data_cols, types)
                 except Exception as exc:
@@ -203,14 +211,7 @@ def _coerce(series: Any, glue_type: str) -> Any:
         if glue_type == "boolean":
             if str(series.dtype) in ("bool", "boolean"):
                 return series.astype("boolean")
-            mapped = series.map(
-                lambda v: (
-                    {"true": True, "false": False}.get(str(v).strip().lower(), pd.NA)
-                    if v is not None and v == v
-                    else pd.NA
-                )
-            )
-            return mapped.astype("boolean")
+            return series.map(_boolean).astype("boolean")
         if glue_type in ("timestamp", "date"):
             if str(series.dtype).startswith("datetime64"):
                 return series
@@ -220,11 +221,26 @@ def _coerce(series: Any, glue_type: str) -> Any:
     return series
 
 
-def _data_files(location: str) -> list[str]:
-    """The data files directly in a location (hidden ``.``/``_`` names left out)."""
+def _boolean(value: Any) -> Any:
+    """One value of a boolean column: a bool, 1/0 (JSON's true/false read as numbers beside a
+    missing value), or the text true/false; anything else is missing."""
+    import pandas as pd
+
+    if value is None or value != value:
+        return pd.NA
+    if isinstance(value, numbers.Real) and value in (0, 1):  # numpy's scalars too
+        return bool(value)
+    return {"true": True, "false": False}.get(str(value).strip().lower(), pd.NA)
+
+
+def _data_files(location: str) -> list[str] | None:
+    """The data files directly in a location (hidden ``.``/``_`` names left out); None when
+    the location does not exist."""
     import fsspec
 
     fs, path = fsspec.core.url_to_fs(location)
+    if not fs.exists(path):
+        return None
     if fs.isfile(path):
         return [location]
     out = []
