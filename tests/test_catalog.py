@@ -468,9 +468,7 @@ def test_read_table_keeps_json_booleans_beside_missing_values(
     assert frame["c"].tolist()[1:] == [True, False]
 
 
-def test_read_table_skips_a_partition_whose_folder_is_gone(
-    lake: Catalog, tmp_path: Path
-) -> None:
+def test_read_table_skips_a_partition_whose_folder_is_gone(lake: Catalog, tmp_path: Path) -> None:
     """A partition deleted from the lake (and deprecated by the next crawl, Glue's default)
     holds no rows; a table whose own Location is gone is a clear error."""
     import shutil
