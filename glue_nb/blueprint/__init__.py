@@ -8,7 +8,8 @@ returns a workflow: a :class:`glue_nb.Workflow` built with the fluent API, or Gl
 
     glue = glue_nb.client()
     glue.create_blueprint(Name="crawl", BlueprintLocation="notebooks/blueprints/crawl_folders")
-    run_id = glue.start_blueprint_run(BlueprintName="crawl", Parameters=json.dumps({...}))["RunId"]
+    run_id = glue.start_blueprint_run(BlueprintName="crawl", Parameters=json.dumps({...}),
+                                      RoleArn="arn:aws:iam::123456789012:role/Blueprints")["RunId"]
     glue.get_blueprint_run(BlueprintName="crawl", RunId=run_id)["BlueprintRun"]["State"]
 
 or through a form in Jupyter: ``glue_nb.blueprint.open_form("notebooks/blueprints/crawl_folders")``.
