@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from matplotlib.figure import Figure
 
+from glue_nb.exceptions import InvalidInputException
 from glue_nb.views.style import CATEGORIES, category_of, fmt_duration
 
 if TYPE_CHECKING:
@@ -140,6 +141,13 @@ def _source(run: Any) -> tuple[list[Bar], dict[str, Mapping[str, Any]] | None, s
         bars, triggers = _bars_from_run(run)
         title = f"{run.get('Name', '')} · run {str(run.get('WorkflowRunId', ''))[:15]}…"
         return bars, triggers, title
+    if not hasattr(run, "columns"):
+        shown = repr(run) if len(repr(run)) <= 60 else repr(run)[:57] + "..."
+        raise InvalidInputException(
+            f"gantt takes a glue_nb.Run, a WorkflowRun dict with its graph or a run table "
+            f"(run.table()), got {type(run).__name__} {shown}; for a run id, pass "
+            "glue_nb.Run.get(workflow, run_id)"
+        )
     title = ""
     if len(run) and "run_id" in run.columns and "workflow" in run.columns:
         title = f"{run['workflow'].iloc[-1]} · run {str(run['run_id'].iloc[-1])[:15]}…"

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pandas as pd
+import pytest
 from matplotlib.figure import Figure
 
 from glue_nb import charts
@@ -109,6 +110,13 @@ def test_gantt_figure() -> None:
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "critical path" in labels and "retried" in labels and "running" in labels
     assert any(t.get_text() == "#1 10.0 s" for t in ax.texts)
+
+
+def test_gantt_names_what_it_takes_when_given_a_run_id() -> None:
+    from glue_nb.exceptions import InvalidInputException
+
+    with pytest.raises(InvalidInputException, match=r"gantt takes a glue_nb.Run.*got str 'wr_1'"):
+        charts.gantt("wr_1")
 
 
 def test_empty_and_frame_inputs() -> None:

@@ -13,6 +13,7 @@ import pytest
 
 import glue_nb as gn
 from glue_nb import history
+from glue_nb.exceptions import EntityNotFoundException
 from glue_nb.ids import node_id
 from glue_nb.store import dumps
 
@@ -121,7 +122,8 @@ def test_job_runs_typed(hist: gn.GlueClient) -> None:
 
 def test_job_runs_filters(hist: gn.GlueClient) -> None:
     assert len(history.job_runs(hist, "wf", crawls=False)) == 6
-    assert len(history.job_runs(hist, "nope")) == 0
+    with pytest.raises(EntityNotFoundException, match="workflow 'nope' not found"):
+        history.job_runs(hist, "nope")  # a typo, not an empty history
     since = datetime.fromtimestamp(T0 + 3600, timezone.utc)
     assert set(history.job_runs(hist, since=since)["run_id"]) == {"wr_02"}
     assert len(history.job_runs(hist, since=since.isoformat(), job="a")) == 1
@@ -129,8 +131,9 @@ def test_job_runs_filters(hist: gn.GlueClient) -> None:
     assert len(history.job_runs(hist, run_id="wr_01")) == 4
     recent = history.job_runs(hist, since=timedelta(days=1))  # relative to now
     assert (recent["started"] >= pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=1)).all()
-    empty = history.job_runs(hist, "nope")
-    assert list(empty.columns) == history.COLUMNS and empty["duration"].dtype.kind == "m"
+    empty = history.job_runs(hist, "wf", since=datetime(2100, 1, 1, tzinfo=timezone.utc))
+    assert len(empty) == 0 and list(empty.columns) == history.COLUMNS
+    assert empty["duration"].dtype.kind == "m"
 
 
 def test_failure_rate_and_percentiles(hist: gn.GlueClient) -> None:

@@ -97,7 +97,9 @@ def get_job_run_history(svc: Service, p: Params) -> dict[str, Any]:
     """Job runs (every attempt) and crawls as columns, a page at a time (``glue_nb.history``
     reads it): filtered by workflow, workflow run, start time ``[Since, Until)`` and job or
     crawler names; ``IncludeCrawls=false`` leaves crawls out. Pages follow the order the rows
-    were written; repeated values travel once per page (:mod:`glue_nb.api.columns`)."""
+    were written; repeated values travel once per page (:mod:`glue_nb.api.columns`). A
+    workflow that is not defined and has no history is EntityNotFoundException (one deleted
+    since keeps its history)."""
     from glue_nb.api import columns
     from glue_nb.store.history import read_history_page
 
@@ -115,6 +117,8 @@ def get_job_run_history(svc: Service, p: Params) -> dict[str, Any]:
     page = read_history_page(
         svc.store, **filters, after_job_run=after_job, after_crawl=after_crawl, limit=limit
     )
+    if filters["workflow"] and not p.get("NextToken") and not page.job_runs and not page.crawls:
+        svc.definitions.workflow(filters["workflow"])  # a typo: EntityNotFound, naming the known
     out: dict[str, Any] = {
         "JobRuns": columns.encode(page.job_runs, columns.JOB_RUN_FIELDS),
         "Crawls": columns.encode(page.crawls, columns.CRAWL_FIELDS),
