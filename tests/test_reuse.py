@@ -621,3 +621,18 @@ def test_a_changed_file_reads_like_for_like(tmp_path: Path) -> None:
     [resized] = check_trace(trace, properties={})
     assert (resized["old"], resized["new"]) == ("8 bytes", "12 bytes")
     assert format_change(resized) == f"file {data}: 8 bytes → 12 bytes"
+
+
+def test_glue_nbs_own_files_are_never_a_jobs_reads(tmp_path: Path) -> None:
+    """With the editable install of a checkout, glue-nb's modules live outside site-packages:
+    importing one in a job is the runtime at work, not data for lineage (its version counts)."""
+    import glue_nb
+
+    (tmp_path / "data.csv").write_text("a\n1\n")
+    trace = _recorded(
+        tmp_path, "import glue_nb.catalog.read, glue_nb.charts\nopen('data.csv').read()"
+    )
+    package = str(Path(glue_nb.__file__).resolve().parent)
+    reads = [r["resource"] for r in trace["reads"]]
+    assert [r for r in reads if r.startswith(package) or "__editable__." in r] == []
+    assert _names(trace["reads"]) == {"data.csv"}

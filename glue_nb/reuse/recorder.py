@@ -428,10 +428,12 @@ def _modules() -> dict[str, list[Any]]:
 
 def _prefixes() -> list[str]:
     """Folders whose files are the interpreter's and its packages' own (their versions count,
-    not their files)."""
+    not their files), glue-nb's own package included (an editable install lives outside
+    site-packages: its files are the runtime, never a job's data)."""
     import site
 
-    out = {sys.prefix, sys.base_prefix, sys.exec_prefix}
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the glue_nb package
+    out = {sys.prefix, sys.base_prefix, sys.exec_prefix, here}
     try:
         out.update(site.getsitepackages())
         out.add(site.getusersitepackages())

@@ -33,7 +33,9 @@ __all__ = [
 ]
 
 ABSENT = "absent"
-_IGNORED_PARTS = ("/__pycache__/", "/.ipynb_checkpoints/")
+# (setuptools' editable installs put "__editable__.<dist>.finder.__path_hook__" on sys.path,
+# which the import system looks up as if it were a folder)
+_IGNORED_PARTS = ("/__pycache__/", "/.ipynb_checkpoints/", "/__editable__.")
 _IGNORED_ROOTS = ("/proc/", "/sys/", "/dev/", "/usr/share/zoneinfo/", "/etc/")
 
 
