@@ -322,6 +322,8 @@ def test_resource_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     assert resource_key(f"file://{tmp_path}/a.csv") == ("file", f"{tmp_path}/a.csv")
     assert resource_key("x.csv", "file") == ("file", f"{tmp_path}/x.csv")
     assert resource_key("DB.T", "table") == ("table", "db.t")
+    with pytest.raises(InvalidInputException, match="kind must be 'file', 'url', 'table' or"):
+        resource_key("a.csv", "bogus")
 
 
 # -- the picture ---------------------------------------------------------------------------------

@@ -88,6 +88,11 @@ def resource_key(text: str, kind: str | None = None) -> tuple[str, str]:
     text = text.strip()
     if not text:
         raise InvalidInputException("lineage: the resource is empty; give a path, URL or db.table")
+    if kind not in (None, "file", "url", "table", "partition"):
+        raise InvalidInputException(
+            f"lineage: kind must be 'file', 'url', 'table' or 'partition' (how to read the "
+            f"resource; default: guessed from it), got {kind!r}"
+        )
     if kind in ("table", "partition"):
         return kind, text.lower() if kind == "table" else text
     if "://" in text and not text.startswith("file://"):
