@@ -145,8 +145,8 @@ def _frame(columns: Mapping[str, Sequence[Any]], order: Sequence[str]) -> pd.Dat
         # through an Arrow array: pandas' own conversion of a list of str is 3-4x slower
         strings = pa.array(columns[name], type=pa.large_string())
         data[name] = pd.array(strings, dtype="string")
-    data["arguments"] = columns["arguments"]
-    data["run_properties"] = columns["run_properties"]
+    for name in ("arguments", "run_properties"):  # dicts (object even when there are none)
+        data[name] = pd.Series(columns[name], dtype=object)
     frame = pd.DataFrame({c: data[c] for c in order if c in data})
     return frame
 
@@ -272,6 +272,8 @@ def _history_frame(jobs: Any, crawls: Any, properties: Mapping[str, Any]) -> pd.
     run_values, run_codes = coded("run_id")
     props = [properties.get(r) if r is not None else None for r in run_values] + [None]
     data["run_properties"] = [props[c] for c in run_codes.tolist()]
+    for name in ("arguments", "run_properties"):  # dicts (object even when there are none)
+        data[name] = pd.Series(data[name], dtype=object)
     return pd.DataFrame({c: data[c] for c in COLUMNS})
 
 
@@ -446,7 +448,8 @@ def _all_workflows(client: GlueClient) -> list[str]:
 def failure_rate(df: pd.DataFrame, by: str | Sequence[str] = "node") -> pd.DataFrame:
     """Per job (``by``): ``runs`` and ``failed`` count each node once per workflow run (its final
     attempt), ``attempts`` and ``failed_attempts`` count every attempt; rates are 0..1. Only
-    finished job runs count. Sorted by failure rate, worst first."""
+    finished job runs count. Sorted by failure rate, worst first. Job runs started outside a
+    workflow count too (``by="workflow"``: under an empty workflow)."""
     import pandas as pd
 
     keys = [by] if isinstance(by, str) else list(by)
@@ -454,21 +457,26 @@ def failure_rate(df: pd.DataFrame, by: str | Sequence[str] = "node") -> pd.DataF
     failed = done["state"].isin(FAILED_STATES)
     attempts = (
         done.assign(_failed=failed)
-        .groupby(keys, observed=True)["_failed"]
+        .groupby(keys, observed=True, dropna=False)["_failed"]
         .agg(attempts="size", failed_attempts="sum")
     )
     final = (
         done.assign(_failed=failed, _run=done["run_id"].fillna(done["id"]))
         .sort_values(["started", "attempt"], kind="stable")
-        .groupby([*keys, "_run"], observed=True)["_failed"]
+        .groupby([*keys, "_run"], observed=True, dropna=False)["_failed"]
         .last()
-        .groupby(level=list(range(len(keys))), observed=True)
+        .groupby(level=list(range(len(keys))), observed=True, dropna=False)
         .agg(runs="size", failed="sum")
     )
     out = pd.concat([final, attempts], axis=1)
     out["failure_rate"] = out["failed"] / out["runs"]
     out["attempt_failure_rate"] = out["failed_attempts"] / out["attempts"]
-    last = done[failed].groupby(keys, observed=True)["started"].max().rename("last_failure")
+    last = (
+        done[failed]
+        .groupby(keys, observed=True, dropna=False)["started"]
+        .max()
+        .rename("last_failure")
+    )
     out = out.join(last)
     cols = [
         "runs",

@@ -134,6 +134,7 @@ def test_job_runs_filters(hist: gn.GlueClient) -> None:
     empty = history.job_runs(hist, "wf", since=datetime(2100, 1, 1, tzinfo=timezone.utc))
     assert len(empty) == 0 and list(empty.columns) == history.COLUMNS
     assert empty["duration"].dtype.kind == "m"
+    assert empty["arguments"].dtype == object and empty["run_properties"].dtype == object
 
 
 def test_failure_rate_and_percentiles(hist: gn.GlueClient) -> None:
@@ -149,6 +150,11 @@ def test_failure_rate_and_percentiles(hist: gn.GlueClient) -> None:
         3,
         1,
     ]
+    standalone = df.copy()  # one job run started outside a workflow
+    standalone.loc[standalone.index[0], ["workflow", "run_id"]] = None
+    by_workflow = history.failure_rate(standalone, by="workflow")
+    assert int(by_workflow["attempts"].sum()) == int(history.failure_rate(df)["attempts"].sum())
+    assert by_workflow.index.isna().sum() == 1 and len(by_workflow) == 2
     pct = history.duration_percentiles(df)
     assert pct.loc["c", "p50"] == pd.Timedelta(seconds=30) and pct.loc["a", "count"] == 2
     assert pct.loc["a", "max"] == pd.Timedelta(seconds=12)
