@@ -19,7 +19,7 @@ import {
 } from './run_view.js';
 import type { ViewData, ViewDetail, ViewSource } from './run_view.js';
 
-import '../style/index.css';
+// The styles (style/index.css) are loaded by JupyterLab from package.json's "style".
 
 const ICON = new LabIcon({
   name: 'glue-nb:workflows',
